@@ -146,3 +146,19 @@ ensure_dependencies_installed() {
 
 # Runs the Node CLI (infra/cli) with the env loaded.
 aula_cli() { (cd "$ROOT" && node --import tsx infra/cli/src/main.ts "$@"); }
+
+# For commands that only read state: load .aula/env if it exists, else explain.
+ensure_env_file_quiet() {
+  if [ -f "$AULA_ENV_FILE" ]; then set -a; . "$AULA_ENV_FILE"; set +a; return 0; fi
+  die "no $AULA_ENV_FILE yet: run ./aula up first."
+}
+
+# Every service the platform and its tests need, installed and running.
+ensure_services() {
+  ensure_packages pg_ctlcluster redis-server dockerd debootstrap iptables curl
+  ensure_node_toolchain
+  start_postgres
+  start_redis
+  start_dockerd
+  ensure_env_file
+}

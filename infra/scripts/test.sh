@@ -1,0 +1,44 @@
+# ./aula test [--faults]: makes sure every service is installed and running, then runs all
+# tests: typecheck and lint, unit and integration (real PostgreSQL, Redis, Docker), browser.
+. "$ROOT/infra/scripts/processes.sh"
+
+faults=0
+for arg in "$@"; do
+  case "$arg" in
+    --faults) faults=1 ;;
+    *) die "unknown option for test: $arg" ;;
+  esac
+done
+
+ensure_services
+ensure_database aula
+ensure_dependencies_installed
+aula_cli migrate >/dev/null
+
+cd "$ROOT"
+export AULA_TEST_DATABASE_URL="$DATABASE_URL" AULA_REDIS_PREFIX=aula-test NODE_ENV=test
+results="$AULA_STATE/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+say "typecheck, lint and build"
+pnpm exec turbo run typecheck lint build --output-logs=errors-only || die "typecheck, lint or build failed"
+
+say "test environment image (python): build once, reused while its definition is unchanged"
+aula_cli env build python --test-image || die "the python environment image did not build"
+
+status=0
+say "unit and integration tests"
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
+
+say "browser tests (Chromium)"
+pnpm exec vitest run --config e2e/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || status=1
+
+if [ "$faults" = 1 ] || [ "${CI:-}" = true ]; then
+  if [ -f tooling/test/faults.config.ts ]; then
+    say "fault tests"
+    pnpm exec vitest run --config tooling/test/faults.config.ts --reporter=default --reporter=json --outputFile.json="$results/faults.json" || status=1
+  fi
+fi
+
+node "$ROOT/infra/scripts/summarise-tests.mjs" "$results"/*.json || status=1
+exit $status
