@@ -11,6 +11,7 @@ for arg in "$@"; do
 done
 
 ensure_services
+ensure_packages chromium
 ensure_database aula
 ensure_dependencies_installed
 aula_cli migrate >/dev/null

@@ -1,1 +1,7 @@
 export * from "./errors";
+export * from "./common";
+export * from "./users";
+export * from "./auth";
+export * from "./tokens";
+export * from "./audit";
+export * from "./health";

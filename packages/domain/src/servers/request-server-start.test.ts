@@ -44,7 +44,7 @@ describe("starting a server (preflight)", () => {
       Array.from({ length: 5 }, () => requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" })),
     );
     expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(1);
-    for (const a of attempts.filter((a) => a.status === "rejected")) expect((a as PromiseRejectedResult).reason).toMatchObject({ code: "server_already_running" });
+    for (const a of attempts.filter((a): a is PromiseRejectedResult => a.status === "rejected")) expect(a.reason).toMatchObject({ code: "server_already_running" });
     expect(await t.db.server.count({ where: { userId: student.id } })).toBe(1);
   });
 

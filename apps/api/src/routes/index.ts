@@ -1,0 +1,17 @@
+import type { FastifyInstance } from "fastify";
+import audit from "./audit";
+import auth from "./auth";
+import health from "./health";
+import me from "./me";
+import tokens from "./tokens";
+import users from "./users";
+
+// Every resource under /api/v1, one folder each. Add a folder and one line here.
+export default async function routes(app: FastifyInstance): Promise<void> {
+  await app.register(health);
+  await app.register(auth);
+  await app.register(me);
+  await app.register(users);
+  await app.register(tokens);
+  await app.register(audit);
+}

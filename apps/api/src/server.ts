@@ -1,0 +1,44 @@
+import { createDb } from "@aula/db";
+import { Redis } from "ioredis";
+import { buildApp } from "./app";
+import { configFromEnv, loadEnv } from "./env";
+
+// The only file that creates the app from the environment, listens and handles signals.
+const env = loadEnv();
+const db = createDb({ url: env.DATABASE_URL });
+const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
+const app = buildApp({ db, redis, config: configFromEnv(env) });
+
+// Without a listener ioredis prints every reconnect failure as an unhandled error event.
+redis.on("error", (error) => app.log.warn({ err: error }, "redis connection error"));
+
+let closing: Promise<void> | undefined;
+
+/** Idempotent: the second SIGTERM (or SIGINT after SIGTERM) waits for the first close. */
+function shutdown(signal: string): Promise<void> {
+  closing ??= (async () => {
+    app.log.info({ signal }, "shutting down");
+    try {
+      await app.close();
+      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      process.exitCode = 0;
+    } catch (error) {
+      app.log.error({ err: error }, "error during shutdown");
+      process.exitCode = 1;
+    }
+  })();
+  return closing;
+}
+
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+try {
+  // Loopback only, whatever AULA_HOST says: the gateway is the one way in, and trustProxy
+  // relies on every forwarded request arriving from 127.0.0.1.
+  await app.listen({ host: "127.0.0.1", port: env.AULA_API_PORT });
+} catch (error) {
+  app.log.fatal({ err: error }, "could not start the api");
+  await Promise.allSettled([db.$disconnect(), redis.quit()]);
+  process.exit(1);
+}
