@@ -8,6 +8,7 @@ import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from "./lib/login-limiter";
 import authPlugin from "./plugins/app/auth";
 import depsPlugin from "./plugins/app/deps";
 import metricsPlugin from "./plugins/app/metrics";
+import queuesPlugin, { type ApiQueues } from "./plugins/app/queues";
 import cookiePlugin from "./plugins/external/cookie";
 import docsPlugin from "./plugins/external/swagger";
 import routes from "./routes";
@@ -25,6 +26,8 @@ export interface BuildAppDeps {
   db: Db;
   redis: Redis;
   config: ApiConfig;
+  /** BullMQ queues the api produces into (spawns, stops). */
+  queues: ApiQueues;
   /** Where logs go; defaults to stdout. Tests pass a stream to read what was logged. */
   logStream?: { write(line: string): void };
   bodyLimit?: number;
@@ -71,6 +74,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   void app.register(cookiePlugin);
   void app.register(docsPlugin);
   void app.register(depsPlugin, { db: deps.db, redis: deps.redis, config: { ...deps.config, loginLimits: deps.config.loginLimits ?? DEFAULT_LOGIN_LIMITS } });
+  void app.register(queuesPlugin, { queues: deps.queues });
   void app.register(authPlugin);
   void app.register(metricsPlugin);
   void app.register(routes, { prefix: "/api/v1" });

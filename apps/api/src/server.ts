@@ -1,4 +1,5 @@
 import { createDb } from "@aula/db";
+import { createSpawnQueue, createStopQueue } from "@aula/queue";
 import { Redis } from "ioredis";
 import { buildApp } from "./app";
 import { configFromEnv, loadEnv } from "./env";
@@ -7,7 +8,9 @@ import { configFromEnv, loadEnv } from "./env";
 const env = loadEnv();
 const db = createDb({ url: env.DATABASE_URL });
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
-const app = buildApp({ db, redis, config: configFromEnv(env) });
+const config = configFromEnv(env);
+const queues = { spawns: createSpawnQueue(redis, config.redisPrefix), stops: createStopQueue(redis, config.redisPrefix) };
+const app = buildApp({ db, redis, queues, config });
 
 // Without a listener ioredis prints every reconnect failure as an unhandled error event.
 redis.on("error", (error) => app.log.warn({ err: error }, "redis connection error"));
@@ -20,6 +23,7 @@ function shutdown(signal: string): Promise<void> {
     app.log.info({ signal }, "shutting down");
     try {
       await app.close();
+      await Promise.allSettled([queues.spawns.close(), queues.stops.close()]);
       await Promise.allSettled([db.$disconnect(), redis.quit()]);
       process.exitCode = 0;
     } catch (error) {

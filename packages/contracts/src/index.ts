@@ -5,3 +5,4 @@ export * from "./auth";
 export * from "./tokens";
 export * from "./audit";
 export * from "./health";
+export * from "./servers";

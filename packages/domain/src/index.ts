@@ -26,3 +26,4 @@ export * from "./environments/sync-environments";
 export * from "./environments/request-build";
 export * from "./environments/build-state";
 export * from "./environments/build-log";
+export * from "./servers/server-view";

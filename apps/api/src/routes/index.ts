@@ -3,6 +3,7 @@ import audit from "./audit";
 import auth from "./auth";
 import health from "./health";
 import me from "./me";
+import servers from "./servers";
 import tokens from "./tokens";
 import users from "./users";
 
@@ -13,5 +14,6 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(me);
   await app.register(users);
   await app.register(tokens);
+  await app.register(servers);
   await app.register(audit);
 }

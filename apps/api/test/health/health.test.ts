@@ -1,4 +1,5 @@
 import { createTestDatabase } from "@aula/db";
+import { createSpawnQueue, createStopQueue } from "@aula/queue";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
@@ -26,13 +27,15 @@ describe("health", () => {
     // Port 1 on loopback: nothing listens there, so every Redis command fails.
     const deadRedis = new Redis({ host: "127.0.0.1", port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     deadRedis.on("error", () => {});
-    const app = buildApp({ db: database.db, redis: deadRedis, config: { publicUrl: "http://127.0.0.1:8000", redisPrefix: "aula-test-dead", logLevel: "silent" } });
+    const queues = { spawns: createSpawnQueue(deadRedis, "aula-test-dead"), stops: createStopQueue(deadRedis, "aula-test-dead") };
+    const app = buildApp({ db: database.db, redis: deadRedis, queues, config: { publicUrl: "http://127.0.0.1:8000", redisPrefix: "aula-test-dead", logLevel: "silent" } });
     try {
       const response = await app.inject({ method: "GET", url: "/api/v1/health" });
       expect(response.statusCode).toBe(503);
       expect(response.json()).toEqual({ status: "degraded", checks: { postgres: "ok", redis: "down" } });
     } finally {
       await app.close();
+      await Promise.allSettled([queues.spawns.close(), queues.stops.close()]);
       deadRedis.disconnect();
       await database.drop();
     }

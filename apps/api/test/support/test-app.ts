@@ -3,6 +3,7 @@ import { createTestDatabase, type Db, type TestDatabase } from "@aula/db";
 import { createUser } from "@aula/domain";
 import { ErrorEnvelope, type RoleName } from "@aula/contracts";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { createSpawnQueue, createStopQueue } from "@aula/queue";
 import { Redis } from "ioredis";
 import type { z } from "zod";
 import { buildApp, type BuildAppDeps } from "../../src/app";
@@ -28,9 +29,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database: TestDatabase = await createTestDatabase();
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 1 });
   const prefix = `aula-test-${randomBytes(6).toString("hex")}`;
+  const queues = { spawns: createSpawnQueue(redis, prefix), stops: createStopQueue(redis, prefix) };
   const app = buildApp({
     db: database.db,
     redis,
+    queues,
     config: {
       publicUrl: options.publicUrl ?? "http://127.0.0.1:8000",
       redisPrefix: prefix,
@@ -48,6 +51,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     prefix,
     async close() {
       await app.close();
+      await Promise.allSettled([queues.spawns.close(), queues.stops.close()]);
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();

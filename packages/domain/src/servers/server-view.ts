@@ -1,0 +1,38 @@
+import type { Db, ServerStatus } from "@aula/db";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The latest server of a user (active or the last stopped one, so its stop reason shows). */
+export async function findLatestServer(db: Db, username: string) {
+  return db.server.findFirst({
+    where: { user: { username } },
+    orderBy: { createdAt: "desc" },
+    include: {
+      user: { select: { username: true } },
+      course: { select: { slug: true, title: true } },
+      week: { select: { number: true, title: true } },
+      environment: { select: { name: true, title: true } },
+    },
+  });
+}
+
+type LatestServer = NonNullable<Awaited<ReturnType<typeof findLatestServer>>>;
+
+export function serverView(s: LatestServer) {
+  return {
+    id: s.id,
+    status: s.status.toLowerCase() as Lowercase<ServerStatus>,
+    course: s.course,
+    week: s.week,
+    environment: s.environment,
+    usesGpu: s.usesGpu,
+    url: `/user/${s.user.username}/`,
+    queuedAt: s.queuedAt.toISOString(),
+    startedAt: iso(s.startedAt),
+    readyAt: iso(s.readyAt),
+    stoppedAt: iso(s.stoppedAt),
+    lastActivityAt: iso(s.lastActivityAt),
+    stopReason: s.stopReason,
+    failureReason: s.failureReason,
+  };
+}
