@@ -1,0 +1,231 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, type Db, type TestDatabase } from "@aula/db";
+import { createUser, type CreateUserOptions } from "@aula/domain";
+import { Redis } from "ioredis";
+
+// A whole Aula (gateway, api, web) started from the BUILT apps, the way production runs them,
+// on test ports with a database and Redis prefix of its own. Tests drive it through the gateway,
+// like a browser would.
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const path = (relative: string) => `${REPO_ROOT}${relative}`;
+
+const START_TIMEOUT_MS = Number(process.env.AULA_E2E_START_TIMEOUT_MS ?? 60_000);
+const STOP_GRACE_MS = 10_000;
+const OUTPUT_TAIL_BYTES = 16_384;
+
+export interface StackPorts {
+  gateway: number;
+  api: number;
+  web: number;
+}
+
+export function stackPorts(): StackPorts {
+  return {
+    gateway: Number(process.env.AULA_E2E_GATEWAY_PORT ?? 18000),
+    api: Number(process.env.AULA_E2E_API_PORT ?? 18001),
+    web: Number(process.env.AULA_E2E_WEB_PORT ?? 13000),
+  };
+}
+
+export interface TestUser {
+  username: string;
+  displayName: string;
+  role: CreateUserOptions["role"];
+  password: string;
+}
+
+export interface Stack {
+  /** The gateway's URL: the only address tests (and browsers) use. */
+  url: string;
+  ports: StackPorts;
+  db: Db;
+  redisPrefix: string;
+  createUser(options: { username: string; role: TestUser["role"]; displayName?: string; password?: string }): Promise<TestUser>;
+  stop(): Promise<void>;
+}
+
+interface Artifact {
+  file: string;
+  build: string;
+}
+
+const ARTIFACTS: Record<"api" | "gateway" | "web", Artifact> = {
+  api: { file: "apps/api/dist/server.js", build: "pnpm --filter @aula/api build" },
+  gateway: { file: "apps/gateway/dist/server.js", build: "pnpm --filter @aula/gateway build" },
+  web: { file: "apps/web/.next/BUILD_ID", build: "pnpm --filter @aula/web build" },
+};
+
+/** A missing build is a setup mistake, not a test failure: say which command fixes it. */
+export function assertBuilt(): void {
+  const missing = Object.values(ARTIFACTS).filter((a) => !existsSync(path(a.file)));
+  if (missing.length > 0) {
+    throw new Error(
+      `The e2e tests run the built apps, and these are missing:\n${missing.map((a) => `  ${a.file}: build it with \`${a.build}\``).join("\n")}`,
+    );
+  }
+}
+
+async function assertPortFree(port: number, name: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", () =>
+      reject(new Error(`Port ${port} (${name}) is already in use: another stack, or one left over from an interrupted run, is listening there. Stop it, or pick other ports with AULA_E2E_GATEWAY_PORT, AULA_E2E_API_PORT and AULA_E2E_WEB_PORT.`)),
+    );
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
+}
+
+class Proc {
+  readonly exited: Promise<void>;
+  private output = "";
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString("utf8")).slice(-OUTPUT_TAIL_BYTES);
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+  describeExit(): string {
+    const how = this.child.signalCode ? `signal ${this.child.signalCode}` : `code ${this.child.exitCode}`;
+    return `${this.name} (pid ${this.child.pid}) exited with ${how} before the stack was ready. Its output:\n${this.output.trim() || "(none)"}`;
+  }
+  tail(): string {
+    return this.output.trim();
+  }
+  /** Stops exactly this process: SIGTERM, then SIGKILL after a grace period. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (this.running) this.child.kill("SIGKILL");
+    }, STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+function start(name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  return new Proc(name, child);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilReady(url: string, procs: Proc[]): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  // Health proves gateway → api → database and Redis; /login proves gateway → web.
+  const checks = [`${url}/api/v1/health`, `${url}/login`];
+  for (;;) {
+    const dead = procs.find((p) => !p.running);
+    if (dead) throw new Error(dead.describeExit());
+    const results = await Promise.all(checks.map(answers));
+    if (results.every(Boolean)) return;
+    if (Date.now() > deadline) {
+      const failing = checks.filter((_, i) => !results[i]).join(", ");
+      const outputs = procs.map((p) => `--- ${p.name} (pid ${p.child.pid}) ---\n${p.tail() || "(no output)"}`).join("\n");
+      throw new Error(`The stack did not become ready within ${START_TIMEOUT_MS / 1000} s: ${failing} did not answer 200.\n${outputs}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // Vitest's own variables would make the apps believe they run inside a test.
+    if (key.startsWith("VITEST") || key === "TEST" || key === "NODE_OPTIONS") continue;
+    env[key] = value;
+  }
+  return { ...env, NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", ...overrides };
+}
+
+export async function startStack(): Promise<Stack> {
+  assertBuilt();
+  const ports = stackPorts();
+  await assertPortFree(ports.gateway, "gateway");
+  await assertPortFree(ports.api, "api");
+  await assertPortFree(ports.web, "web");
+
+  const url = `http://127.0.0.1:${ports.gateway}`;
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redisPrefix = `aula-e2e-${randomBytes(4).toString("hex")}`;
+  const database: TestDatabase = await createTestDatabase();
+  const env = childEnv({
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    AULA_REDIS_PREFIX: redisPrefix,
+    AULA_PORT: String(ports.gateway),
+    AULA_API_PORT: String(ports.api),
+    AULA_WEB_PORT: String(ports.web),
+    AULA_PUBLIC_URL: url,
+  });
+
+  const procs: Proc[] = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    // Front door first, so nothing reaches a half-stopped api or web.
+    for (const proc of [...procs].reverse()) await proc.stop();
+    await deleteRedisKeys(redisUrl, redisPrefix).catch(() => undefined);
+    await database.drop();
+  };
+
+  try {
+    procs.push(start("api", [path(ARTIFACTS.api.file)], path("apps/api"), env));
+    procs.push(start("web", [path("apps/web/node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(ports.web)], path("apps/web"), env));
+    procs.push(start("gateway", [path(ARTIFACTS.gateway.file)], path("apps/gateway"), env));
+    await waitUntilReady(url, procs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    url,
+    ports,
+    db: database.db,
+    redisPrefix,
+    async createUser({ username, role, displayName, password }) {
+      const name = displayName ?? `${username.charAt(0).toUpperCase()}${username.slice(1)} Tester`;
+      const created = await createUser(database.db, { username, displayName: name, role, ...(password ? { password } : {}) });
+      return { username, displayName: name, role, password: created.password };
+    },
+    stop,
+  };
+}
