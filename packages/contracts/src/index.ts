@@ -6,3 +6,4 @@ export * from "./tokens";
 export * from "./audit";
 export * from "./health";
 export * from "./servers";
+export * from "./courses";

@@ -27,3 +27,4 @@ export * from "./environments/request-build";
 export * from "./environments/build-state";
 export * from "./environments/build-log";
 export * from "./servers/server-view";
+export * from "./courses/list-my-courses";

@@ -1,4 +1,4 @@
-import { ServerResponse } from "@aula/contracts";
+import { MyCoursesResponse, ServerResponse } from "@aula/contracts";
 import { createPublishedEnvironment, createCourseWithWeeks, enrollTestUser } from "@aula/domain/testing";
 import { publishProgress } from "@aula/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,5 +77,26 @@ describe("a student's server", () => {
     expect(response.headers["content-type"], response.body).toMatch(/text\/event-stream/);
     const phases = [...response.body.matchAll(/data: (.*)\n/g)].map((m) => (JSON.parse(m[1]!) as { phase: string }).phase);
     expect(phases).toEqual(["queued", "creating", "ready"]);
+  });
+});
+
+describe("my courses", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it("shows a student only the released weeks with their environment", async () => {
+    const env = await createPublishedEnvironment(t.db);
+    const course = await createCourseWithWeeks(t.db, { environmentId: env.id, weeks: 4, released: 2 });
+    const user = await createAccount(t.db, "hugo");
+    await enrollTestUser(t.db, { courseId: course.id, userId: user.id });
+    const s = await signIn(t.app, "hugo");
+    const response = await t.app.inject({ method: "GET", url: "/api/v1/me/courses", headers: { cookie: s.cookie } });
+    const { courses } = bodyOf(MyCoursesResponse, response);
+    expect(courses).toHaveLength(1);
+    expect(courses[0]!.weeks.map((w) => w.number)).toEqual([1, 2]);
+    expect(courses[0]!.weeks[0]!.environment).toMatchObject({ name: env.name, ready: true, gpu: "none" });
   });
 });
