@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { CoarseClock } from "./coarse-clock";
 import type { GatewayLogger } from "./logger";
-import { activityKey } from "./redis-keys";
+import { activityKey } from "@aula/queue/messages";
 
 /**
  * serverId → last time traffic went either way, kept in memory and flushed to the Redis hash

@@ -1,7 +1,7 @@
 import type { Db } from "@aula/db";
 import { resolveApiToken, resolveSession, type Principal } from "@aula/domain";
 import type { Redis } from "ioredis";
-import { accessKey } from "./redis-keys";
+import { accessKey } from "@aula/queue/messages";
 import { TtlCache } from "./ttl-cache";
 
 export interface AuthenticatorOptions {

@@ -8,7 +8,7 @@ export {
   publishRouteRemove,
   parseRouteMessage,
   type Publisher,
-} from "./route-messages";
-export { SessionMessage, RevokeUserMessage, publishRevokeUser, parseSessionMessage } from "./session-messages";
-export { routesChannel, sessionsChannel, activityKey, accessKey } from "./redis-keys";
+} from "@aula/queue/messages";
+export { SessionMessage, RevokeUserMessage, publishRevokeUser, parseSessionMessage } from "@aula/queue/messages";
+export { routesChannel, sessionsChannel, activityKey, accessKey } from "@aula/queue/messages";
 export { createJsonLogger, type GatewayLogger } from "./logger";

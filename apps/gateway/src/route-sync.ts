@@ -2,10 +2,10 @@ import type { Db } from "@aula/db";
 import type { Redis } from "ioredis";
 import { loadRoutes } from "./load-routes";
 import type { GatewayLogger } from "./logger";
-import { parseRouteMessage } from "./route-messages";
+import { parseRouteMessage } from "@aula/queue/messages";
 import type { RouteTable } from "./route-table";
-import { parseSessionMessage, type SessionMessage } from "./session-messages";
-import { routesChannel, sessionsChannel } from "./redis-keys";
+import { parseSessionMessage, type SessionMessage } from "@aula/queue/messages";
+import { routesChannel, sessionsChannel } from "@aula/queue/messages";
 
 export interface RouteSyncOptions {
   db: Db;

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@aula/db";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { publishRouteAdd, publishRouteRemove } from "../src/route-messages";
+import { publishRouteAdd, publishRouteRemove } from "@aula/queue/messages";
 import { request } from "./support/client";
 import { createRunningServer, createSession, createUser } from "./support/factories";
 import { connectRedis, dropPrefix, startGateway, testPrefix } from "./support/harness";

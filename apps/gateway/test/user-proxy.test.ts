@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@aula/db";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { accessKey, activityKey } from "../src/redis-keys";
+import { accessKey, activityKey } from "@aula/queue/messages";
 import { request } from "./support/client";
 import { createApiToken, createRunningServer, createSession, createUser } from "./support/factories";
 import { connectRedis, dropPrefix, startGateway, testPrefix, type RunningGateway } from "./support/harness";

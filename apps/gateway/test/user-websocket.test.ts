@@ -1,9 +1,9 @@
 import { createTestDatabase, type TestDatabase } from "@aula/db";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { activityKey } from "../src/redis-keys";
-import { publishRouteRemove } from "../src/route-messages";
-import { publishRevokeUser } from "../src/session-messages";
+import { activityKey } from "@aula/queue/messages";
+import { publishRouteRemove } from "@aula/queue/messages";
+import { publishRevokeUser } from "@aula/queue/messages";
 import { nextMessage, openSocket, rawUpgradeStatus, RefusedUpgrade, type OpenedSocket } from "./support/client";
 import { createRunningServer, createSession, createUser } from "./support/factories";
 import { connectRedis, dropPrefix, startGateway, testPrefix, type RunningGateway } from "./support/harness";

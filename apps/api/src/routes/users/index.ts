@@ -1,6 +1,7 @@
 import { CreateUserBody, CreateUserResponse, ListUsersQuery, PasswordResetResponse, UpdateUserBody, UserList, UserParams, UserResponse } from "@aula/contracts";
 import { Role } from "@aula/db";
 import { createUser, getUserByUsername, listUsers, resetPassword, updateUser, userView } from "@aula/domain";
+import { publishRevokeUser } from "@aula/queue/messages";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { principalOf, requireRole, requireSelfOrAdmin, requireUser } from "../../plugins/app/auth";
 import importUsers from "./import";
@@ -57,6 +58,7 @@ const users: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const user = await updateUser(app.db, { username: request.params.name, ...request.body, actorId: principalOf(request).userId, ip: request.ip });
+      if (request.body.disabled === true) await publishRevokeUser(app.redis, app.config.redisPrefix, user.id).catch(() => {});
       return { user: userView(user) };
     },
   );
@@ -73,7 +75,8 @@ const users: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { password } = await resetPassword(app.db, { username: request.params.name, actorId: principalOf(request).userId, ip: request.ip });
+      const { user, password } = await resetPassword(app.db, { username: request.params.name, actorId: principalOf(request).userId, ip: request.ip });
+      await publishRevokeUser(app.redis, app.config.redisPrefix, user.id).catch(() => {});
       return { password };
     },
   );
