@@ -28,3 +28,4 @@ export * from "./environments/build-state";
 export * from "./environments/build-log";
 export * from "./servers/server-view";
 export * from "./courses/list-my-courses";
+export * from "./servers/record-server-end";

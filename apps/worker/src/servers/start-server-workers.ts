@@ -1,0 +1,65 @@
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { createSpawnQueue, createStopQueue, queueNames, type SpawnPayload, type StopPayload } from "@aula/queue";
+import { cullIdleServers } from "./culler";
+import { reconcileServers } from "./reconciler";
+import { createSpawnProcessor, type ServerJobDeps } from "./spawn-processor";
+import { createStopProcessor } from "./stop-processor";
+
+export interface ServerWorkersOptions extends ServerJobDeps {
+  workerRedis: Redis;
+  /** The global concurrent-spawn limit that protects the machine at class start. */
+  spawnConcurrency: number;
+  reconcileEveryMs: number;
+  cullEveryMs: number;
+}
+
+/** Spawn and stop processors plus the periodic reconciler and idle culler. */
+export async function startServerWorkers(opts: ServerWorkersOptions) {
+  const { log } = opts;
+  const spawns = createSpawnQueue(opts.publisher, opts.prefix);
+  const stops = createStopQueue(opts.publisher, opts.prefix);
+  spawns.on("error", (err) => log.warn("spawn queue error", { err }));
+  stops.on("error", (err) => log.warn("stop queue error", { err }));
+
+  const common = { connection: opts.workerRedis, prefix: opts.prefix, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 1 };
+  const spawnWorker = new Worker<SpawnPayload>(queueNames.spawns, createSpawnProcessor(opts), { ...common, concurrency: opts.spawnConcurrency });
+  const stopWorker = new Worker<StopPayload>(queueNames.stops, createStopProcessor(opts), { ...common, concurrency: 8 });
+  for (const [name, w] of [["spawn", spawnWorker], ["stop", stopWorker]] as const) {
+    w.on("error", (err) => log.error(`${name} worker error`, { err }));
+    w.on("failed", (job, err) => log.warn(`${name} job failed`, { jobId: job?.id, err }));
+  }
+  await Promise.all([spawnWorker.waitUntilReady(), stopWorker.waitUntilReady()]);
+
+  const deps = { ...opts, spawns, stops };
+  const reconcile = async () => {
+    try {
+      const r = await reconcileServers(deps);
+      if (r.orphans || r.vanished) log.info("reconciled servers", r);
+    } catch (err) {
+      log.warn("reconcile failed; will retry", { err });
+    }
+  };
+  const cull = async () => {
+    try {
+      const r = await cullIdleServers(deps);
+      if (r.warned || r.stopped) log.info("idle culler", r);
+    } catch (err) {
+      log.warn("idle culler failed; will retry", { err });
+    }
+  };
+  await reconcile();
+  const timers = [setInterval(() => void reconcile(), opts.reconcileEveryMs), setInterval(() => void cull(), opts.cullEveryMs)];
+
+  return {
+    spawns,
+    stops,
+    reconcile,
+    cull,
+    async close(force = false) {
+      for (const t of timers) clearInterval(t);
+      await Promise.allSettled([spawnWorker.close(force), stopWorker.close(force)]);
+      await Promise.allSettled([spawns.close(), stops.close()]);
+    },
+  };
+}
