@@ -25,7 +25,7 @@ say "typecheck, lint and build"
 pnpm exec turbo run typecheck lint build --output-logs=errors-only || die "typecheck, lint or build failed"
 
 say "test environment image (python): build once, reused while its definition is unchanged"
-aula_cli env build python --test-image || die "the python environment image did not build"
+aula_cli env sync && aula_cli env build python || die "the python environment image did not build"
 
 status=0
 say "unit and integration tests"

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    if (isAppError(error)) console.error(`error: ${error.message}`);
+    if (isAppError(error)) console.error(`error: ${(error as Error).message}`);
     else console.error(error instanceof Error ? `error: ${error.message}` : error);
     process.exit(1);
   },

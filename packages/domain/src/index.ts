@@ -29,3 +29,6 @@ export * from "./environments/build-log";
 export * from "./servers/server-view";
 export * from "./courses/list-my-courses";
 export * from "./servers/record-server-end";
+export * from "./courses/bootcamp-template";
+export * from "./courses/create-course";
+export * from "./courses/enroll-user";

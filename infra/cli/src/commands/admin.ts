@@ -15,7 +15,7 @@ export async function bootstrapAdmin(ctx: Context): Promise<void> {
   const { user, password } = await createUser(db, {
     username: "admin",
     displayName: "Administrator",
-    role: "ADMIN",
+    role: "admin",
     ...(ctx.env.AULA_ADMIN_PASSWORD ? { password: ctx.env.AULA_ADMIN_PASSWORD } : {}),
   });
   const shown = password ?? ctx.env.AULA_ADMIN_PASSWORD ?? "";

@@ -1,4 +1,4 @@
-import { createCourse, createUser, enrollUser } from "@aula/domain";
+import { createCourse, createUser, enrollUser, roleName } from "@aula/domain";
 import type { CourseRole, Role } from "@aula/db";
 import { readStateFile, writeSecretFile } from "../state";
 import type { Context } from "./index";
@@ -24,8 +24,8 @@ interface DemoCredentials {
 export async function seedCommand(ctx: Context, args: string[]): Promise<void> {
   if (args[0] !== "demo") throw new Error("usage: ./aula seed demo");
   const db = ctx.db();
-  let course = await db.course.findUnique({ where: { slug: DEMO_COURSE.slug } });
-  course ??= await createCourse(db, { ...DEMO_COURSE, template: "bootcamp", releasedThrough: 2 });
+  const course =
+    (await db.course.findUnique({ where: { slug: DEMO_COURSE.slug } })) ?? (await createCourse(db, { ...DEMO_COURSE, template: "bootcamp", releasedThrough: 2 }));
 
   const previous = await readStateFile(ctx.env.ROOT, "demo-credentials.json");
   const known = new Map((previous ? (JSON.parse(previous) as DemoCredentials).users : []).map((u) => [u.username, u]));
@@ -34,7 +34,7 @@ export async function seedCommand(ctx: Context, args: string[]): Promise<void> {
     let user = await db.user.findUnique({ where: { username: demo.username } });
     let password = known.get(demo.username)?.password;
     if (!user) {
-      const created = await createUser(db, { username: demo.username, displayName: demo.displayName, role: demo.role });
+      const created = await createUser(db, { username: demo.username, displayName: demo.displayName, role: roleName(demo.role) });
       user = await db.user.findUniqueOrThrow({ where: { id: created.user.id } });
       password = created.password;
     }

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createUser, importUsersFromCsv, resetPassword } from "@aula/domain";
-import type { Role } from "@aula/db";
+
 import type { Context } from "./index";
 
-const roles: Record<string, Role> = { admin: "ADMIN", instructor: "INSTRUCTOR", student: "STUDENT" };
+const roles: Record<string, "admin" | "instructor" | "student"> = { admin: "admin", instructor: "instructor", student: "student" };
 
 export async function userCommand(ctx: Context, args: string[]): Promise<void> {
   const [sub, ...rest] = args;

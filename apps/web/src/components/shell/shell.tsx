@@ -7,6 +7,7 @@ import { errorMessage } from "../../lib/api";
 import { activeHref, homeFor, navFor, roleLabel, rolesAllowedAt } from "../../lib/roles";
 import { useSession } from "../../lib/session";
 import { ErrorText } from "../ui/error-text";
+import { NotAvailable } from "./not-available";
 
 export function Shell({ children }: { children: ReactNode }) {
   const { state, signOut, reload } = useSession();
@@ -101,13 +102,9 @@ export function Shell({ children }: { children: ReactNode }) {
       </header>
       <main className="content">
         {allowed && !allowed.includes(user.role) ? (
-          <section className="card">
-            <h1>Not available to your account</h1>
+          <NotAvailable home={homeFor(user.role)}>
             <p>This page is for {allowed.map((r) => roleLabel[r].toLowerCase() + "s").join(" and ")}. Your account&apos;s role is {roleLabel[user.role]}.</p>
-            <p>
-              <Link href={homeFor(user.role)}>Go to your home page</Link>
-            </p>
-          </section>
+          </NotAvailable>
         ) : (
           children
         )}

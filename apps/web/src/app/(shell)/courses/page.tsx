@@ -1,19 +1,10 @@
 import type { Metadata } from "next";
-import { NotBuilt } from "../../../components/ui/not-built";
-import { PageHeader } from "../../../components/ui/page-header";
+import { DashboardView } from "../../../components/servers/dashboard-view";
 
 export const metadata: Metadata = { title: "Courses" };
 
+// Instructors' home. Their tools (releases, environments, students) are not built yet: until they
+// are, instructors see their courses as students do, and the page says so.
 export default function CoursesPage() {
-  return (
-    <>
-      <PageHeader title="Courses" />
-      <section className="card">
-        <NotBuilt>
-          <p>Course management is not available yet.</p>
-          <p>When it is, this page will list your courses, their weeks and release dates, and the students enrolled in each.</p>
-        </NotBuilt>
-      </section>
-    </>
-  );
+  return <DashboardView title="Courses" />;
 }

@@ -1,24 +1,13 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { NotBuilt } from "../../../../components/ui/not-built";
-import { PageHeader } from "../../../../components/ui/page-header";
+import { SpawnView } from "../../../../components/servers/spawn-view";
 
 export const metadata: Metadata = { title: "Starting server" };
 
-export default async function SpawnPage({ params }: { params: Promise<{ name: string }> }) {
+// The gateway sends an owner here (`/spawn/<name>?next=<path>`) when their server is not running.
+// `next` is only followed through safeNextPath(), inside the view.
+export default async function SpawnPage({ params, searchParams }: { params: Promise<{ name: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { name } = await params;
-  return (
-    <>
-      <PageHeader title={`Server for ${name}`} />
-      <section className="card">
-        <NotBuilt>
-          <p>Starting servers is not available yet.</p>
-          <p>When it is, this page will follow {name}&apos;s server as it starts (queued, allocating a GPU, starting, ready) and open it when it is ready.</p>
-        </NotBuilt>
-        <p>
-          <Link href="/">Back to your home page</Link>
-        </p>
-      </section>
-    </>
-  );
+  const query = await searchParams;
+  const next = typeof query.next === "string" ? query.next : null;
+  return <SpawnView name={name} next={next} />;
 }

@@ -1,0 +1,124 @@
+"use client";
+
+import type { ServerView } from "@aula/contracts";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { homeFor } from "../../lib/roles";
+import { needsFullNavigation, safeNextPath } from "../../lib/safe-next";
+import { isStartingStatus } from "../../lib/server-status";
+import { useUser } from "../../lib/session";
+import { useServer, useServerProgress } from "../../lib/use-server";
+import { NotAvailable } from "../shell/not-available";
+import { ErrorText } from "../ui/error-text";
+import { PageHeader } from "../ui/page-header";
+import { ServerActions, ServerDetails, ServerStatus } from "./server-panel";
+
+// The gateway sends the owner here when /user/<name>/… has no running server. While the server
+// starts this page follows it and, once it is ready, goes on to where the person was going.
+
+/** A running server found on arrival is followed once per server and minute, never in a loop. */
+const LOOP_GUARD_MS = 60_000;
+const guardKey = (serverId: string) => `aula:spawn-followed:${serverId}`;
+
+function followedRecently(serverId: string): boolean {
+  try {
+    const at = Number(window.sessionStorage.getItem(guardKey(serverId)));
+    return Number.isFinite(at) && Date.now() - at < LOOP_GUARD_MS;
+  } catch {
+    return false;
+  }
+}
+
+function rememberFollowed(serverId: string): void {
+  try {
+    window.sessionStorage.setItem(guardKey(serverId), String(Date.now()));
+  } catch {
+    // Storage disabled: the worst case is one more redirect round trip.
+  }
+}
+
+export function SpawnView({ name, next }: { name: string; next: string | null }) {
+  const user = useUser();
+  if (user.username !== name && user.role !== "admin") {
+    return (
+      <NotAvailable home={homeFor(user.role)}>
+        <p>This page follows the server of {name}. Each person sees only their own server.</p>
+      </NotAvailable>
+    );
+  }
+  return <SpawnFollower name={name} next={next} own={user.username === name} home={homeFor(user.role)} />;
+}
+
+function SpawnFollower({ name, next, own, home }: { name: string; next: string | null; own: boolean; home: string }) {
+  const router = useRouter();
+  const { state, server, staleMessage, refresh } = useServer(name);
+  const progress = useServerProgress(name, server, () => void refresh());
+  const [leaving, setLeaving] = useState(false);
+  /** Statuses seen on this page: a server that became running here is followed at once. */
+  const sawStarting = useRef(false);
+  const whose = own ? "Your" : `${name}'s`;
+
+  const go = useCallback(
+    (target: ServerView) => {
+      rememberFollowed(target.id);
+      setLeaving(true);
+      const destination = safeNextPath(next) ?? target.url;
+      if (needsFullNavigation(destination)) window.location.assign(destination);
+      else router.replace(destination);
+    },
+    [next, router],
+  );
+
+  useEffect(() => {
+    if (!server || leaving) return;
+    if (isStartingStatus(server.status)) {
+      sawStarting.current = true;
+      return;
+    }
+    if (server.status !== "running") return;
+    if (sawStarting.current || !followedRecently(server.id)) go(server);
+  }, [server, leaving, go]);
+
+  const dashboardLink = own ? (
+    <Link href={home}>{server ? "Go to your dashboard to start it again" : "Go to your dashboard to start one"}</Link>
+  ) : (
+    <Link href={home}>Go to your home page</Link>
+  );
+
+  return (
+    <>
+      <PageHeader title={own ? "Your server" : `Server of ${name}`}>
+        {next && safeNextPath(next) && <p>You will be taken on to {safeNextPath(next)} when the server is ready.</p>}
+      </PageHeader>
+      <section className="card server-panel" aria-labelledby="spawn-heading">
+        <h2 id="spawn-heading">{server && isStartingStatus(server.status) ? "Starting" : "Status"}</h2>
+        {state.status === "loading" ? (
+          <p className="muted">Checking the server…</p>
+        ) : state.status === "error" ? (
+          <>
+            <ErrorText>{state.message}</ErrorText>
+            <button type="button" className="button" onClick={() => void refresh()}>
+              Try again
+            </button>
+          </>
+        ) : (
+          <>
+            <ServerStatus server={server} progress={progress} whose={whose} />
+            {server && <ServerDetails server={server} />}
+            {leaving && <p className="muted">Opening Jupyter…</p>}
+            {server && server.status === "running" && !leaving && (
+              <>
+                <p className="small muted">Jupyter did not open by itself a moment ago; it may still be getting ready. Open it again:</p>
+                <ServerActions server={server} stopping={false} />
+              </>
+            )}
+            {(!server || server.status === "stopped" || server.status === "failed") && <p>{dashboardLink}.</p>}
+            {server?.status === "stopping" && <p className="small muted">When it has stopped you can start it again from the dashboard.</p>}
+            {staleMessage && <p className="muted small">{staleMessage}</p>}
+          </>
+        )}
+      </section>
+    </>
+  );
+}

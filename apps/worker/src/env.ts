@@ -1,0 +1,36 @@
+import { dataEnv, databaseEnv, logEnv, parseEnv, redisEnv } from "@aula/config";
+import { z } from "zod";
+
+const workerEnv = databaseEnv
+  .extend(redisEnv.shape)
+  .extend(logEnv.shape)
+  .extend(dataEnv.shape)
+  .extend({
+    /** docker/environments; found by walking up from the working directory when unset. */
+    AULA_ENVIRONMENTS_DIR: z.string().optional(),
+    /** auto probes the registry; online/offline is an operator's decision. */
+    AULA_IMAGE_RECIPE: z.enum(["auto", "online", "offline"]).default("auto"),
+    AULA_DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
+    /** Builds share one daemon and two cores; more than one at a time only slows each down. */
+    AULA_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(4).default(1),
+    /** Global concurrent-spawn limit: more starts at once only queue on the CPU and the daemon. */
+    AULA_SPAWN_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+    /** How long a spawn waits for Jupyter to answer before it fails with a reason. */
+    AULA_SPAWN_TIMEOUT_S: z.coerce.number().int().min(5).max(600).default(90),
+    AULA_RECONCILE_EVERY_S: z.coerce.number().int().min(1).max(3600).default(30),
+    AULA_CULL_EVERY_S: z.coerce.number().int().min(1).max(3600).default(60),
+    /**
+     * BullMQ lock of a running build, renewed while the worker lives. A killed worker's build is
+     * handed to another worker once it expires; tests shorten it.
+     */
+    AULA_BUILD_LOCK_S: z.coerce.number().int().min(1).max(600).default(60),
+    /** How long SIGTERM waits for a running build before leaving it to the next worker. */
+    AULA_WORKER_GRACE_S: z.coerce.number().int().min(0).max(3600).default(20),
+  });
+
+export type WorkerEnv = z.infer<typeof workerEnv>;
+
+/** Parsed once, at boot, by main.ts; nothing else in the worker reads process.env. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
+  return parseEnv(workerEnv, source);
+}

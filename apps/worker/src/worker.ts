@@ -1,0 +1,125 @@
+import Docker from "dockerode";
+import { Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Db } from "@aula/db";
+import { syncEnvironments } from "@aula/domain";
+import { removeStaleSmokeContainers, type RecipePreference } from "@aula/docker";
+import { closeRedis, createImageBuildQueue, createRedis, queueNames, type ImageBuildPayload, type ImageBuildQueue } from "@aula/queue";
+import type { Logger } from "./log";
+import { startServerWorkers } from "./servers/start-server-workers";
+import { createImageBuildProcessor, onImageBuildJobFailed, recoverImageBuilds, type ImageBuildDeps } from "./processors/image-build";
+
+export interface StartWorkerOptions {
+  db: Db;
+  redisUrl: string;
+  prefix: string;
+  environmentsDir: string;
+  dockerSocket?: string;
+  recipePreference?: RecipePreference;
+  buildConcurrency?: number;
+  /** Host folder for course materials (AULA_DATA_DIR). */
+  dataDir: string;
+  spawnConcurrency?: number;
+  spawnTimeoutMs?: number;
+  reconcileEveryMs?: number;
+  cullEveryMs?: number;
+  log: Logger;
+  /** BullMQ's lock and stalled-check timings; tests shorten them. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export interface RunningWorker {
+  imageBuilds: Worker<ImageBuildPayload>;
+  imageBuildQueue: ImageBuildQueue;
+  servers: Awaited<ReturnType<typeof startServerWorkers>>;
+  /** Idempotent. Waits up to graceMs for running jobs, then leaves them to the next worker. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Wires the processors to their queues. Connections: one blocking connection per BullMQ worker
+ * (BullMQ duplicates the one it is given), one producer connection for publishing and
+ * re-enqueueing; each with an error listener.
+ */
+export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
+  const { db, log, prefix } = opts;
+  const onError = (role: string) => (err: Error) => log.warn("redis connection error", { role, err });
+  const workerRedis = createRedis({ url: opts.redisUrl, role: "worker", name: "aula-worker", onError: onError("worker") });
+  const publisher = createRedis({ url: opts.redisUrl, role: "producer", name: "aula-worker:producer", onError: onError("producer") });
+  const docker = new Docker({ socketPath: opts.dockerSocket ?? "/var/run/docker.sock" });
+
+  await docker.ping().catch((err: unknown) => {
+    throw new Error(`Docker Engine is not answering on ${opts.dockerSocket ?? "/var/run/docker.sock"}: ${(err as Error).message}`);
+  });
+  const synced = await syncEnvironments({ db, environmentsDir: opts.environmentsDir });
+  log.info("environments synced", { ...synced });
+  const stale = await removeStaleSmokeContainers(docker);
+  if (stale) log.warn("removed smoke-test containers left by a previous worker", { count: stale });
+
+  const deps: ImageBuildDeps = {
+    db,
+    docker,
+    publisher,
+    prefix,
+    environmentsDir: opts.environmentsDir,
+    recipePreference: opts.recipePreference ?? "auto",
+    log,
+  };
+  const imageBuildQueue = createImageBuildQueue(publisher, prefix);
+  imageBuildQueue.on("error", (err) => log.warn("image-build queue error", { err }));
+
+  const imageBuilds = new Worker<ImageBuildPayload>(queueNames.imageBuilds, createImageBuildProcessor(deps), {
+    connection: workerRedis,
+    prefix,
+    concurrency: opts.buildConcurrency ?? 1,
+    lockDuration: opts.lockDurationMs ?? 60_000,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 1,
+  });
+  imageBuilds.on("error", (err) => log.error("image-build worker error", { err }));
+  imageBuilds.on("failed", (job: Job<ImageBuildPayload> | undefined, err: Error) => {
+    void onImageBuildJobFailed(deps, job, err).catch((e: unknown) => log.error("could not record a failed build", { err: e }));
+  });
+  await imageBuilds.waitUntilReady();
+  await recoverImageBuilds(deps, imageBuildQueue);
+  const servers = await startServerWorkers({
+    db,
+    docker,
+    publisher,
+    prefix,
+    log,
+    workerRedis,
+    dataDir: opts.dataDir,
+    readyTimeoutMs: opts.spawnTimeoutMs ?? 90_000,
+    spawnConcurrency: opts.spawnConcurrency ?? 8,
+    reconcileEveryMs: opts.reconcileEveryMs ?? 30_000,
+    cullEveryMs: opts.cullEveryMs ?? 60_000,
+  });
+  log.info("worker ready", { queues: [queueNames.imageBuilds], prefix });
+
+  let closing: Promise<void> | undefined;
+  return {
+    imageBuilds,
+    imageBuildQueue,
+    servers,
+    close(graceMs = 20_000) {
+      closing ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const drained = imageBuilds.close().then(() => true);
+        const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+        if (!(await Promise.race([drained, late]))) {
+          log.warn("a build is still running; leaving it to BullMQ's stalled-job check", { graceMs });
+          await imageBuilds.close(true);
+        }
+        clearTimeout(timer);
+        await servers.close();
+        await imageBuildQueue.close().catch(() => {});
+        await closeRedis(workerRedis, publisher);
+      })();
+      return closing;
+    },
+  };
+}
+
+export type { Redis };

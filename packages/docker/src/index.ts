@@ -1,0 +1,43 @@
+export {
+  buildContainerSpec,
+  containerNameFor,
+  defaultVolumeNames,
+  ContainerSpecError,
+  JUPYTER_PORT,
+  JUPYTER_PORT_KEY,
+  LABEL_ENVIRONMENT,
+  LABEL_SERVER,
+  LABEL_SMOKE,
+  LABEL_USER,
+  type ContainerSpecOptions,
+  type MaterialMount,
+} from "./container-spec";
+export { readBuildContext, contentHash, packBuildContext, BuildContextError, type BuildContext, type BuildContextFile, type ReadBuildContextOptions } from "./build-context";
+export { chooseRecipe, DEFAULT_ONLINE_BASE, type RecipeChoice, type RecipeKind, type RecipePreference, type ChooseRecipeOptions } from "./recipe";
+export { ensureOfflineBase, OFFLINE_BASE_IMAGE, OfflineBaseError, type EnsureOfflineBaseOptions, type OfflineBaseResult } from "./offline-base";
+export { buildImage, ImageBuildError, type BuildImageOptions, type BuiltImage } from "./image-builder";
+export { smokeTest, removeStaleSmokeContainers, SmokeTestError, type SmokeTestOptions, type SmokeTestResult } from "./smoke-test";
+export {
+  runImageBuild,
+  buildEnvironment,
+  imageTagFor,
+  PermanentBuildError,
+  LABEL_CONTENT_HASH,
+  IMAGE_REPOSITORY_PREFIX,
+  type RunImageBuildOptions,
+  type RunImageBuildResult,
+  type BuildEnvironmentOptions,
+} from "./build-environment";
+export { findEnvironmentsDir } from "./environments-dir";
+export { imageExists, followProgress, isNotFound, type ProgressEvent } from "./docker-util";
+export {
+  startServerContainer,
+  stopServerContainer,
+  removeContainer,
+  listServerContainers,
+  containerLogTail,
+  waitForJupyter,
+  SpawnError,
+  type ServerContainer,
+  type WaitForJupyterOptions,
+} from "./spawner";

@@ -1,0 +1,23 @@
+export { createRedis, closeRedis, type CreateRedisOptions, type RedisRole } from "./connection";
+export { queueNames, jobNames, type QueueName } from "./names";
+export {
+  ImageBuildPayload,
+  createImageBuildQueue,
+  enqueueImageBuild,
+  imageBuildJobOptions,
+  type ImageBuildQueue,
+} from "./jobs/image-build";
+export { buildLogChannel, BuildLogMessage, parseBuildLogMessage } from "./build-log-channel";
+export * from "./progress";
+export {
+  SpawnPayload,
+  StopPayload,
+  createSpawnQueue,
+  createStopQueue,
+  enqueueSpawn,
+  enqueueStop,
+  spawnJobOptions,
+  stopJobOptions,
+  type SpawnQueue,
+  type StopQueue,
+} from "./jobs/servers";

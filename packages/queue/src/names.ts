@@ -1,0 +1,16 @@
+// Queue names are part of the contract between the api (producer) and the worker. One queue per
+// kind of work, so each gets its own concurrency: builds hog the Docker daemon, spawns must not
+// wait behind them.
+export const queueNames = {
+  imageBuilds: "image-builds",
+  // Stops have their own queue so a class-start rush of spawns never delays freeing a GPU.
+  spawns: "spawns",
+  stops: "stops",
+} as const;
+export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+
+export const jobNames = {
+  imageBuild: "image-build",
+  spawn: "spawn",
+  stop: "stop",
+} as const;
