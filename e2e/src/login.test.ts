@@ -39,8 +39,9 @@ describe("signing in and out through the gateway", () => {
       // The student's navigation, and nothing of the admin's.
       const nav = page.getByRole("navigation", { name: "Main" });
       expect(await nav.getByRole("link").allInnerTexts()).toEqual(["Dashboard", "Account"]);
-      // A page whose API is not built yet says so instead of inventing data.
-      await page.getByText("Starting servers is not available yet.").waitFor();
+      // The dashboard shows what the API says: no server, no course (nothing invented).
+      await page.getByRole("status").getByText("You have no server running.").waitFor();
+      await page.getByText("You are not enrolled in any course yet.").waitFor();
       if (dir) await page.screenshot({ path: `${dir}/aula-dashboard.png`, fullPage: true });
 
       await page.getByRole("button", { name: "Sign out" }).click();

@@ -1,15 +1,19 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type Db, type TestDatabase } from "@aula/db";
 import { createUser, type CreateUserOptions } from "@aula/domain";
 import { Redis } from "ioredis";
 
-// A whole Aula (gateway, api, web) started from the BUILT apps, the way production runs them,
-// on test ports with a database and Redis prefix of its own. Tests drive it through the gateway,
-// like a browser would.
+// A whole Aula (gateway, api, web, and on request the worker) started from the BUILT apps, the
+// way production runs them, on test ports with a database and Redis prefix of its own. Tests drive
+// it through the gateway, like a browser would.
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const path = (relative: string) => `${REPO_ROOT}${relative}`;
@@ -17,6 +21,10 @@ const path = (relative: string) => `${REPO_ROOT}${relative}`;
 const START_TIMEOUT_MS = Number(process.env.AULA_E2E_START_TIMEOUT_MS ?? 60_000);
 const STOP_GRACE_MS = 10_000;
 const OUTPUT_TAIL_BYTES = 16_384;
+/** The worker listens on nothing: it counts as started once it has stayed up this long. */
+const WORKER_SETTLE_MS = 1_500;
+
+const run = promisify(execFile);
 
 export interface StackPorts {
   gateway: number;
@@ -39,13 +47,26 @@ export interface TestUser {
   password: string;
 }
 
+export interface StackOptions {
+  /**
+   * Also start the worker (`apps/worker/dist/main.js`), which spawns real containers through the
+   * Docker Engine. Teardown then removes the containers (`aula-<username>`, label `aula.server`)
+   * and volumes (label `aula.user=<username>`) of every user created through `createUser`.
+   */
+  worker?: boolean;
+}
+
 export interface Stack {
   /** The gateway's URL: the only address tests (and browsers) use. */
   url: string;
   ports: StackPorts;
   db: Db;
   redisPrefix: string;
+  /** The worker's AULA_DATA_DIR (a temporary folder, removed at stop); null without a worker. */
+  dataDir: string | null;
   createUser(options: { username: string; role: TestUser["role"]; displayName?: string; password?: string }): Promise<TestUser>;
+  /** The last output of one of the stack's processes ("api", "web", "gateway", "worker"), for failure messages. */
+  output(name: string): string;
   stop(): Promise<void>;
 }
 
@@ -54,15 +75,17 @@ interface Artifact {
   build: string;
 }
 
-const ARTIFACTS: Record<"api" | "gateway" | "web", Artifact> = {
+const ARTIFACTS: Record<"api" | "gateway" | "web" | "worker", Artifact> = {
   api: { file: "apps/api/dist/server.js", build: "pnpm --filter @aula/api build" },
   gateway: { file: "apps/gateway/dist/server.js", build: "pnpm --filter @aula/gateway build" },
   web: { file: "apps/web/.next/BUILD_ID", build: "pnpm --filter @aula/web build" },
+  worker: { file: "apps/worker/dist/main.js", build: "pnpm --filter @aula/worker build" },
 };
 
 /** A missing build is a setup mistake, not a test failure: say which command fixes it. */
-export function assertBuilt(): void {
-  const missing = Object.values(ARTIFACTS).filter((a) => !existsSync(path(a.file)));
+export function assertBuilt(options: StackOptions = {}): void {
+  const needed = [ARTIFACTS.api, ARTIFACTS.gateway, ARTIFACTS.web, ...(options.worker ? [ARTIFACTS.worker] : [])];
+  const missing = needed.filter((a) => !existsSync(path(a.file)));
   if (missing.length > 0) {
     throw new Error(
       `The e2e tests run the built apps, and these are missing:\n${missing.map((a) => `  ${a.file}: build it with \`${a.build}\``).join("\n")}`,
@@ -149,6 +172,33 @@ async function waitUntilReady(url: string, procs: Proc[]): Promise<void> {
   }
 }
 
+/** The worker needs the Docker Engine; without it every spawn would fail with a less clear reason. */
+async function assertDocker(): Promise<void> {
+  try {
+    await run("docker", ["info", "--format", "{{.ServerVersion}}"], { timeout: 15_000 });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new Error(`The worker needs a running Docker Engine and the docker CLI, and \`docker info\` failed: ${detail}`);
+  }
+}
+
+async function dockerIds(args: string[]): Promise<string[]> {
+  const { stdout } = await run("docker", args, { timeout: 30_000 });
+  return stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
+/**
+ * Removes what the worker created for one user: the container `aula-<username>` (only if it
+ * carries the `aula.server` label, so nothing else of that name is touched) and the volumes
+ * labelled `aula.user=<username>`. Test usernames are random, so no one else's are matched.
+ */
+export async function removeUserContainers(username: string): Promise<void> {
+  const containers = await dockerIds(["ps", "-aq", "--filter", `name=^aula-${username}$`, "--filter", "label=aula.server"]);
+  if (containers.length > 0) await run("docker", ["rm", "-f", "-v", ...containers], { timeout: 60_000 });
+  const volumes = await dockerIds(["volume", "ls", "-q", "--filter", `label=aula.user=${username}`]);
+  if (volumes.length > 0) await run("docker", ["volume", "rm", "-f", ...volumes], { timeout: 60_000 });
+}
+
 async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -174,8 +224,9 @@ function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", ...overrides };
 }
 
-export async function startStack(): Promise<Stack> {
-  assertBuilt();
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  assertBuilt(options);
+  if (options.worker) await assertDocker();
   const ports = stackPorts();
   await assertPortFree(ports.gateway, "gateway");
   await assertPortFree(ports.api, "api");
@@ -195,22 +246,39 @@ export async function startStack(): Promise<Stack> {
     AULA_PUBLIC_URL: url,
   });
 
+  const dataDir = options.worker ? await mkdtemp(join(tmpdir(), "aula-e2e-data-")) : null;
+  const usernames: string[] = [];
   const procs: Proc[] = [];
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    // Front door first, so nothing reaches a half-stopped api or web.
+    // Worker first (it would recreate what we remove), then the front door, so nothing reaches
+    // a half-stopped api or web.
     for (const proc of [...procs].reverse()) await proc.stop();
+    const problems: string[] = [];
+    if (options.worker) {
+      for (const username of usernames) {
+        await removeUserContainers(username).catch((error: unknown) => problems.push(`containers of ${username}: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }
     await deleteRedisKeys(redisUrl, redisPrefix).catch(() => undefined);
     await database.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+    if (problems.length > 0) throw new Error(`Teardown could not remove everything the test created:\n${problems.join("\n")}`);
   };
 
   try {
     procs.push(start("api", [path(ARTIFACTS.api.file)], path("apps/api"), env));
     procs.push(start("web", [path("apps/web/node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(ports.web)], path("apps/web"), env));
     procs.push(start("gateway", [path(ARTIFACTS.gateway.file)], path("apps/gateway"), env));
+    if (dataDir) procs.push(start("worker", [path(ARTIFACTS.worker.file)], path("apps/worker"), { ...env, AULA_DATA_DIR: dataDir }));
     await waitUntilReady(url, procs);
+    if (dataDir) {
+      await new Promise((r) => setTimeout(r, WORKER_SETTLE_MS));
+      const dead = procs.find((p) => !p.running);
+      if (dead) throw new Error(dead.describeExit());
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -221,10 +289,15 @@ export async function startStack(): Promise<Stack> {
     ports,
     db: database.db,
     redisPrefix,
+    dataDir,
     async createUser({ username, role, displayName, password }) {
       const name = displayName ?? `${username.charAt(0).toUpperCase()}${username.slice(1)} Tester`;
       const created = await createUser(database.db, { username, displayName: name, role, ...(password ? { password } : {}) });
+      usernames.push(username);
       return { username, displayName: name, role, password: created.password };
+    },
+    output(name) {
+      return procs.find((p) => p.name === name)?.tail() ?? "";
     },
     stop,
   };
