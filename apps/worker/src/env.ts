@@ -6,6 +6,12 @@ const workerEnv = databaseEnv
   .extend(logEnv.shape)
   .extend(dataEnv.shape)
   .extend({
+    /** Comma-separated: image-builds, servers. A machine can run a worker dedicated to builds. */
+    AULA_WORKER_ROLES: z
+      .string()
+      .default("image-builds,servers")
+      .transform((v) => v.split(",").map((r) => r.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(["image-builds", "servers"])).min(1)),
     /** docker/environments; found by walking up from the working directory when unset. */
     AULA_ENVIRONMENTS_DIR: z.string().optional(),
     /** auto probes the registry; online/offline is an operator's decision. */

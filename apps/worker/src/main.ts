@@ -37,6 +37,7 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 
 try {
   worker = await startWorker({
+    roles: env.AULA_WORKER_ROLES,
     db,
     redisUrl: env.REDIS_URL,
     prefix: env.AULA_REDIS_PREFIX,

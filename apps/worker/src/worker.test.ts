@@ -45,6 +45,8 @@ function startWorkerProcess(): { child: ChildProcess; output: () => string } {
       AULA_REDIS_PREFIX: prefix,
       AULA_ENVIRONMENTS_DIR: root,
       AULA_IMAGE_RECIPE: "offline",
+      // Only builds: a servers role would reconcile (remove) other tests' student containers.
+      AULA_WORKER_ROLES: "image-builds",
       AULA_BUILD_LOCK_S: "2",
       LOG_LEVEL: "info",
     },
@@ -95,7 +97,7 @@ describe("a worker killed mid-build", () => {
       await new Promise((r) => child.once("exit", r));
       expect((await tdb.db.imageBuild.findUniqueOrThrow({ where: { id: build.id } })).status).toBe(BuildStatus.RUNNING);
 
-      next = await startWorker({ db: tdb.db, redisUrl, prefix, environmentsDir: root, recipePreference: "offline", log: createLogger("silent"), lockDurationMs: 2000, stalledIntervalMs: 1000 });
+      next = await startWorker({ roles: ["image-builds"], db: tdb.db, redisUrl, prefix, environmentsDir: root, recipePreference: "offline", log: createLogger("silent"), lockDurationMs: 2000, stalledIntervalMs: 1000 });
       const done = await waitFor("the build to end", async () => {
         const row = await tdb.db.imageBuild.findUniqueOrThrow({ where: { id: build.id } });
         return row.status === BuildStatus.RUNNING || row.status === BuildStatus.QUEUED ? null : row;

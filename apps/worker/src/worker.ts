@@ -9,7 +9,12 @@ import type { Logger } from "./log";
 import { startServerWorkers } from "./servers/start-server-workers";
 import { createImageBuildProcessor, onImageBuildJobFailed, recoverImageBuilds, type ImageBuildDeps } from "./processors/image-build";
 
+/** What one worker process runs; a machine can dedicate a worker to builds. */
+export type WorkerRole = "image-builds" | "servers";
+
 export interface StartWorkerOptions {
+  /** Defaults to every role. */
+  roles?: readonly WorkerRole[];
   db: Db;
   redisUrl: string;
   prefix: string;
@@ -17,8 +22,8 @@ export interface StartWorkerOptions {
   dockerSocket?: string;
   recipePreference?: RecipePreference;
   buildConcurrency?: number;
-  /** Host folder for course materials (AULA_DATA_DIR). */
-  dataDir: string;
+  /** Host folder for course materials (AULA_DATA_DIR); required with the "servers" role. */
+  dataDir?: string;
   spawnConcurrency?: number;
   spawnTimeoutMs?: number;
   reconcileEveryMs?: number;
@@ -32,7 +37,8 @@ export interface StartWorkerOptions {
 export interface RunningWorker {
   imageBuilds: Worker<ImageBuildPayload>;
   imageBuildQueue: ImageBuildQueue;
-  servers: Awaited<ReturnType<typeof startServerWorkers>>;
+  /** Null when this worker does not have the "servers" role. */
+  servers: Awaited<ReturnType<typeof startServerWorkers>> | null;
   /** Idempotent. Waits up to graceMs for running jobs, then leaves them to the next worker. */
   close(graceMs?: number): Promise<void>;
 }
@@ -44,6 +50,8 @@ export interface RunningWorker {
  */
 export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
   const { db, log, prefix } = opts;
+  const roles = new Set<WorkerRole>(opts.roles ?? ["image-builds", "servers"]);
+  if (roles.has("servers") && !opts.dataDir) throw new Error("the servers role needs dataDir (AULA_DATA_DIR)");
   const onError = (role: string) => (err: Error) => log.warn("redis connection error", { role, err });
   const workerRedis = createRedis({ url: opts.redisUrl, role: "worker", name: "aula-worker", onError: onError("worker") });
   const publisher = createRedis({ url: opts.redisUrl, role: "producer", name: "aula-worker:producer", onError: onError("producer") });
@@ -76,27 +84,34 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     lockDuration: opts.lockDurationMs ?? 60_000,
     stalledInterval: opts.stalledIntervalMs ?? 30_000,
     maxStalledCount: 1,
+    // Created either way so close() and the queue handle stay uniform; it only takes jobs with
+    // the role.
+    autorun: roles.has("image-builds"),
   });
   imageBuilds.on("error", (err) => log.error("image-build worker error", { err }));
   imageBuilds.on("failed", (job: Job<ImageBuildPayload> | undefined, err: Error) => {
     void onImageBuildJobFailed(deps, job, err).catch((e: unknown) => log.error("could not record a failed build", { err: e }));
   });
   await imageBuilds.waitUntilReady();
-  await recoverImageBuilds(deps, imageBuildQueue);
-  const servers = await startServerWorkers({
-    db,
-    docker,
-    publisher,
-    prefix,
-    log,
-    workerRedis,
-    dataDir: opts.dataDir,
-    readyTimeoutMs: opts.spawnTimeoutMs ?? 90_000,
-    spawnConcurrency: opts.spawnConcurrency ?? 8,
-    reconcileEveryMs: opts.reconcileEveryMs ?? 30_000,
-    cullEveryMs: opts.cullEveryMs ?? 60_000,
-  });
-  log.info("worker ready", { queues: [queueNames.imageBuilds], prefix });
+  if (roles.has("image-builds")) await recoverImageBuilds(deps, imageBuildQueue);
+  const dataDir = opts.dataDir;
+  const servers =
+    roles.has("servers") && dataDir
+      ? await startServerWorkers({
+          db,
+          docker,
+          publisher,
+          prefix,
+          log,
+          workerRedis,
+          dataDir,
+          readyTimeoutMs: opts.spawnTimeoutMs ?? 90_000,
+          spawnConcurrency: opts.spawnConcurrency ?? 8,
+          reconcileEveryMs: opts.reconcileEveryMs ?? 30_000,
+          cullEveryMs: opts.cullEveryMs ?? 60_000,
+        })
+      : null;
+  log.info("worker ready", { roles: [...roles], prefix });
 
   let closing: Promise<void> | undefined;
   return {
@@ -113,7 +128,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
           await imageBuilds.close(true);
         }
         clearTimeout(timer);
-        await servers.close();
+        await servers?.close();
         await imageBuildQueue.close().catch(() => {});
         await closeRedis(workerRedis, publisher);
       })();

@@ -7,3 +7,4 @@ export * from "./audit";
 export * from "./health";
 export * from "./servers";
 export * from "./courses";
+export * from "./environments";

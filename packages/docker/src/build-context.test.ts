@@ -68,7 +68,7 @@ describe("readBuildContext", () => {
       extract.on("finish", resolve);
       extract.on("error", reject);
     });
-    (packBuildContext(ctx) as unknown as NodeJS.ReadableStream).pipe(extract as unknown as NodeJS.WritableStream);
+    (packBuildContext(ctx)).pipe(extract);
     await done;
     expect(entries.filter((e) => e.type === "file").map((e) => e.name)).toEqual(["Dockerfile.offline", "aula-start", "lib/helper.py"]);
     expect(entries.find((e) => e.name === "aula-start")?.mode).toBe(0o755);

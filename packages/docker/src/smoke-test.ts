@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
 import WebSocket from "ws";
@@ -58,6 +59,8 @@ export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult
     smoke: true,
     name: `aula-smoke-${id}`,
   });
+  // Who owns this probe: removeStaleSmokeContainers must never take one that is still in use.
+  spec.Labels = { ...spec.Labels, [LABEL_SMOKE_OWNER]: smokeOwner() };
   const baseUrl = `/user/${username}/`;
   let container: Dockerode.Container | undefined;
   try {
@@ -171,7 +174,8 @@ async function kernelRoundTrip(args: { origin: string; baseUrl: string; token: s
         );
       });
       ws.on("message", (data) => {
-        const msg = JSON.parse(data.toString()) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { text?: string; status?: string; evalue?: string } };
+        const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        const msg = JSON.parse(raw.toString("utf8")) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { text?: string; status?: string; evalue?: string } };
         if (msg.parent_header?.msg_id !== msgId) return;
         if (msg.msg_type === "stream") text += msg.content?.text ?? "";
         if (msg.msg_type === "execute_reply") {
@@ -222,7 +226,7 @@ async function execPython(container: Dockerode.Container, code: string, timeoutM
 
 async function containerLogs(container: Dockerode.Container): Promise<string> {
   try {
-    const buf = (await container.logs({ stdout: true, stderr: true, tail: 40, follow: false })) as unknown as Buffer;
+    const buf = await container.logs({ stdout: true, stderr: true, tail: 40, follow: false });
     return demux(buf).trim();
   } catch {
     return "";
@@ -241,11 +245,45 @@ function demux(buf: Buffer): string {
   return out || buf.toString("utf8");
 }
 
-/** Removes smoke containers (and their volumes) left by a process that died mid-test. */
+const LABEL_SMOKE_OWNER = "aula.smoke.owner";
+// Longer than any gate can run (60 s to start, at most 30 min of check): only then is a probe
+// of another host's worker (a worker in its own container has its own pids) taken as stale.
+const FOREIGN_STALE_MS = 2 * 3600_000;
+
+function smokeOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isStale(labels: Record<string, string>, createdS: number): boolean {
+  const [host, pid] = (labels[LABEL_SMOKE_OWNER] ?? "").split(":");
+  if (host === hostname() && pid) return !alive(Number(pid));
+  return Date.now() - createdS * 1000 > FOREIGN_STALE_MS;
+}
+
+/**
+ * Removes smoke containers left by a worker that died mid-gate: those whose owning process is
+ * gone (or, from another host, that are hours old). Probes of live builds are left alone, so
+ * two workers (or two test files) never remove each other's.
+ */
 export async function removeStaleSmokeContainers(docker: Dockerode): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_SMOKE}=1`] } });
-  for (const c of list) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+  let removed = 0;
+  for (const c of list) {
+    if (!isStale(c.Labels, c.Created)) continue;
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+    removed++;
+  }
+  // A volume still used by a live probe refuses removal; the others go.
   const vols = await docker.listVolumes({ filters: { label: [`${LABEL_SMOKE}=1`] } });
   for (const v of vols.Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => {});
-  return list.length;
+  return removed;
 }

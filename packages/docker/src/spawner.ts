@@ -67,7 +67,7 @@ export async function listServerContainers(docker: Dockerode): Promise<ServerCon
 /** The last lines a container printed, to explain a failed start. */
 export async function containerLogTail(docker: Dockerode, idOrName: string, lines = 15): Promise<string> {
   try {
-    const buffer = (await docker.getContainer(idOrName).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const buffer = await docker.getContainer(idOrName).logs({ stdout: true, stderr: true, tail: lines, follow: false });
     // Docker multiplexes stdout/stderr with 8-byte frame headers; strip them for humans.
     const out: string[] = [];
     for (let i = 0; i + 8 <= buffer.length; ) {

@@ -32,3 +32,4 @@ export * from "./servers/record-server-end";
 export * from "./courses/bootcamp-template";
 export * from "./courses/create-course";
 export * from "./courses/enroll-user";
+export * from "./environments/environment-view";

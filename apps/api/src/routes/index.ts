@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import audit from "./audit";
 import auth from "./auth";
+import builds from "./builds";
+import environments from "./environments";
 import health from "./health";
 import me from "./me";
 import servers from "./servers";
@@ -16,4 +18,6 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(tokens);
   await app.register(servers);
   await app.register(audit);
+  await app.register(environments);
+  await app.register(builds);
 }

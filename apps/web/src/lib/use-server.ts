@@ -34,9 +34,16 @@ export function useServer(username: string) {
   const generation = useRef(0);
   const inFlight = useRef(false);
 
-  const refresh = useCallback(async () => {
-    if (inFlight.current) return;
+  /** Set when a refresh is asked for while one is in flight: its answer may predate the reason. */
+  const again = useRef(false);
+
+  const refresh = useCallback(async (): Promise<void> => {
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
     inFlight.current = true;
+    again.current = false;
     const mine = generation.current;
     try {
       const response = await api.get<ServerResponse>(userPath(username));
@@ -48,13 +55,15 @@ export function useServer(username: string) {
       setState((previous) => (previous.status === "loaded" ? previous : { status: "error", message: errorMessage(error) }));
       setStaleMessage(`Could not check your server just now: ${errorMessage(error)}`);
     } finally {
-      inFlight.current = false;
+      if (mine === generation.current) inFlight.current = false;
     }
+    if (again.current) await refresh();
   }, [api, username]);
 
   const replace = useCallback((server: ServerView | null) => {
     generation.current += 1;
     inFlight.current = false;
+    again.current = false;
     setState({ status: "loaded", server });
     setStaleMessage(null);
   }, []);

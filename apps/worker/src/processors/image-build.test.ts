@@ -58,6 +58,9 @@ afterAll(async () => {
 describe("image-build processor", () => {
   it("runs a queued build, stores its log and streams every line on Redis, then an end message", async () => {
     const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    subscriber.on("error", () => {});
+    // SUBSCRIBE before the ready check has run makes ioredis's INFO fail on a subscriber socket.
+    await subscriber.ping();
     const messages: BuildLogMessage[] = [];
     let worker: RunningWorker | undefined;
     try {
@@ -67,7 +70,7 @@ describe("image-build processor", () => {
         const m = parseBuildLogMessage(raw);
         if (m) messages.push(m);
       });
-      worker = await startWorker({ db: tdb.db, redisUrl, prefix, environmentsDir: root, recipePreference: "offline", log });
+      worker = await startWorker({ roles: ["image-builds"], db: tdb.db, redisUrl, prefix, environmentsDir: root, recipePreference: "offline", log });
       await enqueueImageBuild(queue, { buildId: build.id });
       // A second enqueue of the same build (a joined request) adds no second job.
       await enqueueImageBuild(queue, { buildId: build.id });

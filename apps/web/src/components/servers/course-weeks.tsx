@@ -83,7 +83,7 @@ export function CourseWeeks({
               <li key={week.number} className={`week${blocked ? " week-blocked" : ""}${isCurrent ? " week-current" : ""}`}>
                 <div className="week-main">
                   <p className="week-title">
-                    <span className="week-number">Week {week.number}</span> {week.title}
+                    <span className="week-number">Week {week.number}</span> {week.title === `Week ${week.number}` ? null : week.title}
                   </p>
                   <p className="week-meta small">
                     {week.environment ? (

@@ -58,9 +58,7 @@ export function ServerDetails({ server }: { server: ServerView }) {
       <dt>Course</dt>
       <dd>{server.course.title}</dd>
       <dt>Week</dt>
-      <dd>
-        Week {server.week.number}: {server.week.title}
-      </dd>
+      <dd>{server.week.title === `Week ${server.week.number}` ? server.week.title : `Week ${server.week.number}: ${server.week.title}`}</dd>
       <dt>Environment</dt>
       <dd>
         {server.environment.title} {server.usesGpu ? <span className="badge badge-gpu">GPU</span> : <span className="badge badge-off">CPU</span>}
