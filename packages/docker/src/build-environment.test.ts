@@ -72,7 +72,7 @@ describe("buildEnvironment", () => {
   it("records a failing Dockerfile as FAILED with its log, and keeps the published image", async () => {
     const before = await published();
     const dockerfile = path.join(root, name, "Dockerfile.offline");
-    await writeFile(dockerfile, "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY hello.txt /opt/aula-fixture/hello.txt\nRUN echo boom-marker && exit 7\n");
+    await writeFile(dockerfile, `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nLABEL ${LABEL_ENVIRONMENT}=${name}\nCOPY hello.txt /opt/aula-fixture/hello.txt\nRUN echo boom-marker && exit 7\n`);
     try {
       const result = await build();
       expect(result.status).toBe("FAILED");

@@ -53,7 +53,9 @@ export async function writeFixtureEnvironment(root: string, fixture: FixtureEnvi
   await writeFile(path.join(dir, "Dockerfile"), "FROM python:3.11-slim-bookworm\n");
   await writeFile(
     path.join(dir, "Dockerfile.offline"),
-    ["ARG BASE_IMAGE", "FROM ${BASE_IMAGE}", "COPY hello.txt /opt/aula-fixture/hello.txt", ...(fixture.steps ?? [])].join("\n") + "\n",
+    // The LABEL right after FROM marks every intermediate image too, so a failed build's
+    // leftovers are found by removeEnvironmentImages.
+    ["ARG BASE_IMAGE", "FROM ${BASE_IMAGE}", `LABEL ${LABEL_ENVIRONMENT}=${fixture.name}`, "COPY hello.txt /opt/aula-fixture/hello.txt", ...(fixture.steps ?? [])].join("\n") + "\n",
   );
   const files = { "hello.txt": "hello from the fixture\n", ...fixture.files };
   for (const [rel, text] of Object.entries(files)) await writeFile(path.join(dir, rel), text);
