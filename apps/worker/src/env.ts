@@ -29,6 +29,8 @@ const workerEnv = databaseEnv
      * BullMQ lock of a running build, renewed while the worker lives. A killed worker's build is
      * handed to another worker once it expires; tests shorten it.
      */
+    /** A spawn job's lock: after a worker dies, its spawn is taken over within about this long. */
+    AULA_SPAWN_LOCK_S: z.coerce.number().int().min(1).max(600).default(30),
     AULA_BUILD_LOCK_S: z.coerce.number().int().min(1).max(600).default(60),
     /** How long SIGTERM waits for a running build before leaving it to the next worker. */
     AULA_WORKER_GRACE_S: z.coerce.number().int().min(0).max(3600).default(20),

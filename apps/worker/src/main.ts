@@ -46,6 +46,7 @@ try {
     recipePreference: env.AULA_IMAGE_RECIPE,
     buildConcurrency: env.AULA_BUILD_CONCURRENCY,
     lockDurationMs: env.AULA_BUILD_LOCK_S * 1000,
+    spawnLockMs: env.AULA_SPAWN_LOCK_S * 1000,
     stalledIntervalMs: Math.min(30_000, env.AULA_BUILD_LOCK_S * 1000),
     dataDir: env.AULA_DATA_DIR,
     spawnConcurrency: env.AULA_SPAWN_CONCURRENCY,

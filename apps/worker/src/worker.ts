@@ -26,6 +26,8 @@ export interface StartWorkerOptions {
   dataDir?: string;
   spawnConcurrency?: number;
   spawnTimeoutMs?: number;
+  /** BullMQ lock of spawn/stop jobs: how soon a dead worker's job is taken over. */
+  spawnLockMs?: number;
   reconcileEveryMs?: number;
   cullEveryMs?: number;
   log: Logger;
@@ -109,6 +111,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
           spawnConcurrency: opts.spawnConcurrency ?? 8,
           reconcileEveryMs: opts.reconcileEveryMs ?? 30_000,
           cullEveryMs: opts.cullEveryMs ?? 60_000,
+          lockMs: opts.spawnLockMs ?? 30_000,
         })
       : null;
   log.info("worker ready", { roles: [...roles], prefix });

@@ -8,6 +8,12 @@ export const LABEL_SERVER = "aula.server";
 export const LABEL_USER = "aula.user";
 export const LABEL_ENVIRONMENT = "aula.environment";
 export const LABEL_SMOKE = "aula.smoke";
+/**
+ * Which installation a container belongs to (its Redis prefix). The reconciler only ever touches
+ * its own deployment's containers, so a test run never removes real students' servers, nor the
+ * other way round.
+ */
+export const LABEL_DEPLOYMENT = "aula.deployment";
 
 // Docker's own rule for container names is [a-zA-Z0-9][a-zA-Z0-9_.-]*; usernames are narrower
 // (lowercase, no dots) so that `aula-<username>` and `/user/<username>/` never need escaping.
@@ -42,6 +48,8 @@ export interface ContainerSpecOptions {
   readOnlyMounts?: readonly MaterialMount[];
   /** Adds `aula.smoke=1` so the gate's containers are told apart (and cleaned up) by label. */
   smoke?: boolean;
+  /** The installation's id (its Redis prefix); labels the container for the reconciler. */
+  deployment?: string;
   /** Overrides the container name (smoke tests use a unique one so they never clash). */
   name?: string;
 }
@@ -83,6 +91,7 @@ export function buildContainerSpec(opts: ContainerSpecOptions): Dockerode.Contai
     [LABEL_ENVIRONMENT]: opts.environment,
   };
   if (opts.smoke) labels[LABEL_SMOKE] = "1";
+  if (opts.deployment) labels[LABEL_DEPLOYMENT] = opts.deployment;
 
   const names = { ...defaultVolumeNames(opts.username), ...opts.volumes };
   const volumeLabels: Record<string, string> = { [LABEL_USER]: opts.username };

@@ -8,6 +8,7 @@ export {
   LABEL_ENVIRONMENT,
   LABEL_SERVER,
   LABEL_SMOKE,
+  LABEL_DEPLOYMENT,
   LABEL_USER,
   type ContainerSpecOptions,
   type MaterialMount,

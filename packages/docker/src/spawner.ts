@@ -1,6 +1,6 @@
 import http from "node:http";
 import type Dockerode from "dockerode";
-import { JUPYTER_PORT_KEY, LABEL_SERVER, LABEL_SMOKE } from "./container-spec";
+import { JUPYTER_PORT_KEY, LABEL_DEPLOYMENT, LABEL_SERVER, LABEL_SMOKE } from "./container-spec";
 import { isNotFound } from "./docker-util";
 
 export class SpawnError extends Error {
@@ -56,9 +56,9 @@ export interface ServerContainer {
   running: boolean;
 }
 
-/** Every student-server container (not the image gate's), running or not. */
-export async function listServerContainers(docker: Dockerode): Promise<ServerContainer[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [LABEL_SERVER] } });
+/** Every student-server container of one deployment (not the image gate's), running or not. */
+export async function listServerContainers(docker: Dockerode, deployment: string): Promise<ServerContainer[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [LABEL_SERVER, `${LABEL_DEPLOYMENT}=${deployment}`] } });
   return list
     .filter((c) => c.Labels[LABEL_SMOKE] !== "1")
     .map((c) => ({ id: c.Id, name: (c.Names[0] ?? "").replace(/^\//, ""), serverId: c.Labels[LABEL_SERVER] ?? "", running: c.State === "running" }));

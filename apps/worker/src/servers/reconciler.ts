@@ -15,7 +15,7 @@ const VANISHED = "Your server stopped unexpectedly (its container is gone). Star
  */
 export async function reconcileServers(deps: ServerJobDeps & { spawns: SpawnQueue; stops: StopQueue }): Promise<{ orphans: number; vanished: number; requeued: number }> {
   const { db, docker, log } = deps;
-  const containers = await listServerContainers(docker);
+  const containers = await listServerContainers(docker, deps.prefix);
   const rows = await db.server.findMany({
     where: { OR: [{ status: { in: ACTIVE_SERVER_STATUSES } }, { id: { in: containers.map((c) => c.serverId).filter((id) => /^[0-9a-f-]{36}$/.test(id)) } }] },
     include: { user: { select: { username: true } } },

@@ -58,6 +58,7 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
         memoryMb: server.memoryMb,
         shmMb: server.shmMb,
         readOnlyMounts: [{ source: teoria, target: "/bootcamp/1-teoria" }],
+        deployment: prefix,
       });
       await progress("starting", "Starting your environment…", 45);
       const { containerId, hostPort } = await startServerContainer(docker, spec);

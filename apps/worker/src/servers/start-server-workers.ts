@@ -12,6 +12,8 @@ export interface ServerWorkersOptions extends ServerJobDeps {
   spawnConcurrency: number;
   reconcileEveryMs: number;
   cullEveryMs: number;
+  /** BullMQ lock duration; a job whose worker died is re-run after about this long. */
+  lockMs?: number;
 }
 
 /** Spawn and stop processors plus the periodic reconciler and idle culler. */
@@ -22,7 +24,7 @@ export async function startServerWorkers(opts: ServerWorkersOptions) {
   spawns.on("error", (err) => log.warn("spawn queue error", { err }));
   stops.on("error", (err) => log.warn("stop queue error", { err }));
 
-  const common = { connection: opts.workerRedis, prefix: opts.prefix, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 1 };
+  const common = { connection: opts.workerRedis, prefix: opts.prefix, lockDuration: opts.lockMs ?? 30_000, stalledInterval: Math.min(15_000, opts.lockMs ?? 30_000), maxStalledCount: 1 };
   const spawnWorker = new Worker<SpawnPayload>(queueNames.spawns, createSpawnProcessor(opts), { ...common, concurrency: opts.spawnConcurrency });
   const stopWorker = new Worker<StopPayload>(queueNames.stops, createStopProcessor(opts), { ...common, concurrency: 8 });
   for (const [name, w] of [["spawn", spawnWorker], ["stop", stopWorker]] as const) {
