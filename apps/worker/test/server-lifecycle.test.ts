@@ -151,6 +151,23 @@ describe("a student server from Start to Stop", () => {
     const otherSession = await createSession(t.db, { userId: other.id, ip: null, userAgent: null });
     const denied = await fetch(`${base}/user/${student.username}/api/status`, { headers: { cookie: `aula_session=${otherSession.secret}` } });
     expect([403, 404]).toContain(denied.status);
+    const wsDenied = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${base.replace("http", "ws")}/user/${student.username}/api/kernels/${kernel.id}/channels`, { headers: { cookie: `aula_session=${otherSession.secret}` } });
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => resolve(101));
+      ws.on("error", () => resolve(-1));
+    });
+    expect([403, 404]).toContain(wsDenied);
+
+    // A gateway restarted while the server runs re-learns the route from the database.
+    const containerBefore = (await t.db.server.findUniqueOrThrow({ where: { id: server.id } })).containerId;
+    await gateway.close();
+    gateway = await createGateway({ db: t.db, redis, config: { apiPort: 1, webPort: 1, redisPrefix: prefix, publicUrl: "http://127.0.0.1:8000" } });
+    await new Promise<void>((r) => gateway.server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+    const afterRestart = await fetch(`${base}/user/${student.username}/api/status`, { headers: { cookie } });
+    expect(afterRestart.status).toBe(200);
+    expect((await t.db.server.findUniqueOrThrow({ where: { id: server.id } })).containerId).toBe(containerBefore);
 
     const { needsJob } = await requestServerStop(t.db, { username: student.username, reason: "Stopped by you." });
     expect(needsJob).toBe(true);

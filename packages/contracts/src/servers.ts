@@ -28,6 +28,8 @@ export const ServerView = z.object({
   lastActivityAt: z.string().nullable(),
   stopReason: z.string().nullable(),
   failureReason: z.string().nullable(),
+  /** Set when the idle culler has warned that this server stops soon (portal banner). */
+  cullWarnedAt: z.string().nullable(),
 });
 export type ServerView = z.infer<typeof ServerView>;
 

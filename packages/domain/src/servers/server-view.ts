@@ -34,5 +34,6 @@ export function serverView(s: LatestServer) {
     lastActivityAt: iso(s.lastActivityAt),
     stopReason: s.stopReason,
     failureReason: s.failureReason,
+    cullWarnedAt: iso(s.cullWarnedAt),
   };
 }
