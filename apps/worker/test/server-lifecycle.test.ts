@@ -85,8 +85,9 @@ describe("a student server from Start to Stop", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function startFor() {
+  async function startFor(opts: { cpus?: number } = {}) {
     const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });
+    if (opts.cpus) await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: { cpus: opts.cpus } });
     usernames.push(student.username);
     const server = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
     await enqueueSpawn(workers.spawns, { serverId: server.id });
@@ -95,7 +96,8 @@ describe("a student server from Start to Stop", () => {
   }
 
   it("spawns, proxies Jupyter, runs 1+1 over the kernel WebSocket, and stops", async () => {
-    const { student, server, cookie } = await startFor();
+    // A policy asking for more CPUs than the host has (the seed's 4 on a 2-core box) still starts.
+    const { student, server, cookie } = await startFor({ cpus: 64 });
     const running = await until("RUNNING", async () => {
       const row = await t.db.server.findUnique({ where: { id: server.id } });
       if (row?.status === "FAILED") throw new Error(`spawn failed: ${row.failureReason}`);
@@ -109,6 +111,7 @@ describe("a student server from Start to Stop", () => {
     expect(inspect.HostConfig.SecurityOpt).toContain("no-new-privileges");
     expect(inspect.HostConfig.PortBindings?.["8888/tcp"]?.[0]?.HostIp).toBe("127.0.0.1");
     expect(inspect.HostConfig.DeviceRequests ?? []).toEqual([]);
+    expect(inspect.HostConfig.NanoCpus).toBe(os.cpus().length * 1e9);
 
     const status = await until("route", async () => {
       const r = await fetch(`${base}/user/${student.username}/api/status`, { headers: { cookie } });

@@ -18,6 +18,11 @@ export interface ServerJobDeps {
   dataDir: string;
   log: Logger;
   readyTimeoutMs: number;
+  /**
+   * CPUs of the Docker host. A course policy written for a bigger server (the seed's 4 CPUs) is
+   * capped to what the host has: Docker refuses NanoCpus above it, which would fail every spawn.
+   */
+  hostCpus?: number;
 }
 
 /** Host folder of a week's read-only materials (1-teoria), mounted into every server of that week. */
@@ -54,7 +59,7 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
         environment: server.environment.name,
         image: server.image,
         token: server.token,
-        cpus: server.cpus,
+        cpus: Math.min(server.cpus, deps.hostCpus ?? server.cpus),
         memoryMb: server.memoryMb,
         shmMb: server.shmMb,
         readOnlyMounts: [{ source: teoria, target: "/bootcamp/1-teoria" }],

@@ -17,8 +17,9 @@ export interface ServerWorkersOptions extends ServerJobDeps {
 }
 
 /** Spawn and stop processors plus the periodic reconciler and idle culler. */
-export async function startServerWorkers(opts: ServerWorkersOptions) {
-  const { log } = opts;
+export async function startServerWorkers(options: ServerWorkersOptions) {
+  const { log } = options;
+  const opts: ServerWorkersOptions = { ...options, hostCpus: options.hostCpus ?? (await options.docker.info() as { NCPU: number }).NCPU };
   const spawns = createSpawnQueue(opts.publisher, opts.prefix);
   const stops = createStopQueue(opts.publisher, opts.prefix);
   spawns.on("error", (err) => log.warn("spawn queue error", { err }));
