@@ -34,6 +34,10 @@ pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$resu
 say "browser tests (Chromium)"
 pnpm exec vitest run --config e2e/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$results/e2e.json" || status=1
 
+say "benchmark harness smoke run (one run per scenario; figures are not judged here)"
+AULA_E2E_GATEWAY_PORT=19000 AULA_E2E_API_PORT=19001 AULA_E2E_WEB_PORT=19002 \
+  timeout 600 node --import tsx bench/src/main.ts --smoke || { warn "the benchmark harness failed"; status=1; }
+
 if [ "$faults" = 1 ] || [ "${CI:-}" = true ]; then
   if [ -f tooling/test/faults.config.ts ]; then
     say "fault tests"
