@@ -26,8 +26,10 @@ start_app() {
   local app=$1 pid
   mkdir -p "$AULA_RUN" "$AULA_LOGS"
   if pid=$(app_pid "$app"); then say "$app already running (pid $pid)"; return 0; fi
-  # setsid: the app survives this shell; NODE_ENV=production for Next.js and pino.
-  ( cd "$ROOT" && NODE_ENV=production setsid $(app_command "$app") >>"$AULA_LOGS/$app.log" 2>&1 < /dev/null &
+  # nohup execs the app in place, so $! is the app's own PID (setsid may fork, and then the PID
+  # file would name a process that already exited while the app ran on, unstoppable by `down`).
+  ( cd "$ROOT" || exit 1
+    NODE_ENV=production nohup $(app_command "$app") >>"$AULA_LOGS/$app.log" 2>&1 < /dev/null &
     echo $! >"$AULA_RUN/$app.pid" )
   sleep 0.2
   pid=$(cat "$AULA_RUN/$app.pid")
