@@ -189,18 +189,20 @@ describe("the student dashboard, each server state", () => {
     }
   });
 
-  it("shows an instructor their courses, every week with its release state, and says the instructor tools are not built yet", async () => {
+  it("shows an instructor, on the dashboard, every week of the course they teach with its release state", async () => {
     const { context, page } = await openTab(browser, stack);
     try {
-      await page.goto("/login");
+      await page.goto("/login?next=/dashboard");
       await signIn(page, instructor);
-      await page.waitForURL((url) => url.pathname === "/courses");
-      await page.getByText("Instructor tools are not built yet").waitFor();
+      await page.waitForURL((url) => url.pathname === "/dashboard");
+      await page.getByText("Your courses, as your students see them").waitFor();
       const course = page.getByRole("region", { name: courseTitle });
       await course.getByText("Not yet").waitFor();
       expect(await course.innerText()).toContain("You teach this course");
+      await page.getByRole("status").getByText("You have no server running.").waitFor();
+      expect(await course.getByRole("button", { name: "Start week 1" }).isEnabled()).toBe(true);
       expect(await course.getByRole("button", { name: "Start week 5" }).isDisabled()).toBe(true);
-      if (screenshotDir()) await page.screenshot({ path: `${screenshotDir()}/aula-courses-instructor.png`, fullPage: true });
+      if (screenshotDir()) await page.screenshot({ path: `${screenshotDir()}/aula-dashboard-instructor.png`, fullPage: true });
     } finally {
       await context.close();
     }

@@ -269,7 +269,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    procs.push(start("api", [path(ARTIFACTS.api.file)], path("apps/api"), env));
+    // The api stores course materials where the worker mounts them from.
+    procs.push(start("api", [path(ARTIFACTS.api.file)], path("apps/api"), dataDir ? { ...env, AULA_DATA_DIR: dataDir } : env));
     procs.push(start("web", [path("apps/web/node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(ports.web)], path("apps/web"), env));
     procs.push(start("gateway", [path(ARTIFACTS.gateway.file)], path("apps/gateway"), env));
     if (dataDir) procs.push(start("worker", [path(ARTIFACTS.worker.file)], path("apps/worker"), { ...env, AULA_DATA_DIR: dataDir }));

@@ -20,6 +20,10 @@ export interface ApiConfig {
   redisPrefix: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   loginLimits?: LoginLimits;
+  /** AULA_DATA_DIR: course materials and collected archives (needed by /courses routes). */
+  dataDir?: string;
+  /** AULA_MATERIAL_MAX_MB in bytes: the largest material file or zip an instructor may upload. */
+  materialMaxBytes?: number;
 }
 
 export interface BuildAppDeps {

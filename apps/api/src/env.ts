@@ -1,7 +1,17 @@
-import { databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv } from "@aula/config";
+import { dataEnv, databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv } from "@aula/config";
+import { z } from "zod";
 import type { ApiConfig } from "./app";
 
-const apiEnv = databaseEnv.extend(redisEnv.shape).extend(portsEnv.shape).extend(publicEnv.shape).extend(logEnv.shape);
+const apiEnv = databaseEnv
+  .extend(redisEnv.shape)
+  .extend(portsEnv.shape)
+  .extend(publicEnv.shape)
+  .extend(logEnv.shape)
+  .extend(dataEnv.shape)
+  .extend({
+    /** Largest course-material file (and zip) an instructor may upload, in MB. */
+    AULA_MATERIAL_MAX_MB: z.coerce.number().int().min(1).max(10_240).default(200),
+  });
 
 export type ApiEnv = ReturnType<typeof loadEnv>;
 
@@ -15,5 +25,7 @@ export function configFromEnv(env: ApiEnv): ApiConfig {
     publicUrl: env.AULA_PUBLIC_URL,
     redisPrefix: env.AULA_REDIS_PREFIX,
     logLevel: env.LOG_LEVEL,
+    dataDir: env.AULA_DATA_DIR,
+    materialMaxBytes: env.AULA_MATERIAL_MAX_MB * 1024 * 1024,
   };
 }

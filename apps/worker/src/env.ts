@@ -1,4 +1,5 @@
-import { dataEnv, databaseEnv, logEnv, parseEnv, redisEnv } from "@aula/config";
+import { dataEnv, databaseEnv, gpuEnv, logEnv, parseEnv, redisEnv } from "@aula/config";
+import { gpuInventoryMode, parseSimulatedGpus } from "@aula/docker";
 import { z } from "zod";
 
 const workerEnv = databaseEnv
@@ -34,6 +35,18 @@ const workerEnv = databaseEnv
     AULA_BUILD_LOCK_S: z.coerce.number().int().min(1).max(600).default(60),
     /** How long SIGTERM waits for a running build before leaving it to the next worker. */
     AULA_WORKER_GRACE_S: z.coerce.number().int().min(0).max(3600).default(20),
+    /** "sim:4xH100-80GB" (simulated, no driver), "none", or empty to detect with nvidia-smi. */
+    AULA_GPUS: gpuEnv.shape.AULA_GPUS.superRefine((spec, ctx) => {
+      try {
+        if (gpuInventoryMode(spec) === "simulated") parseSimulatedGpus(spec);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    }),
+    /** The GPU-hour meter's period: warnings at 80% and 95%, stop at 100%. */
+    AULA_GPU_METER_EVERY_S: z.coerce.number().int().min(1).max(3600).default(30),
+    /** How often waiting GPU requests are told their place and the heads of the line woken. */
+    AULA_ADMISSION_EVERY_S: z.coerce.number().int().min(1).max(600).default(5),
   });
 
 export type WorkerEnv = z.infer<typeof workerEnv>;

@@ -7,6 +7,8 @@ import { removeStaleSmokeContainers, type RecipePreference } from "@aula/docker"
 import { closeRedis, createImageBuildQueue, createRedis, queueNames, type ImageBuildPayload, type ImageBuildQueue } from "@aula/queue";
 import type { Logger } from "./log";
 import { startServerWorkers } from "./servers/start-server-workers";
+import { startCollectWorker } from "./collect/start-collect-worker";
+import type { GpuTaskOptions } from "./gpus/start-gpu-tasks";
 import { createImageBuildProcessor, onImageBuildJobFailed, recoverImageBuilds, type ImageBuildDeps } from "./processors/image-build";
 
 /** What one worker process runs; a machine can dedicate a worker to builds. */
@@ -30,6 +32,8 @@ export interface StartWorkerOptions {
   spawnLockMs?: number;
   reconcileEveryMs?: number;
   cullEveryMs?: number;
+  /** GPU inventory (AULA_GPUS) and the meter and admission periods. */
+  gpus?: GpuTaskOptions;
   log: Logger;
   /** BullMQ's lock and stalled-check timings; tests shorten them. */
   lockDurationMs?: number;
@@ -112,8 +116,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
           reconcileEveryMs: opts.reconcileEveryMs ?? 30_000,
           cullEveryMs: opts.cullEveryMs ?? 60_000,
           lockMs: opts.spawnLockMs ?? 30_000,
+          ...(opts.gpus ? { gpus: opts.gpus } : {}),
         })
       : null;
+  // Collecting students' work reads their volumes: the servers role's machine has them.
+  const collect = roles.has("servers") && dataDir ? await startCollectWorker({ db, docker, dataDir, prefix, log, workerRedis }) : null;
   log.info("worker ready", { roles: [...roles], prefix });
 
   let closing: Promise<void> | undefined;
@@ -132,6 +139,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         }
         clearTimeout(timer);
         await servers?.close();
+        await collect?.close();
         await imageBuildQueue.close().catch(() => {});
         await closeRedis(workerRedis, publisher);
       })();

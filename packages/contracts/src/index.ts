@@ -8,3 +8,4 @@ export * from "./health";
 export * from "./servers";
 export * from "./courses";
 export * from "./environments";
+export * from "./gpus";

@@ -21,3 +21,12 @@ export {
   type SpawnQueue,
   type StopQueue,
 } from "./jobs/servers";
+export {
+  CollectPayload,
+  CollectResult,
+  COLLECTION_RETENTION_S,
+  collectJobOptions,
+  createCollectQueue,
+  enqueueCollect,
+  type CollectQueue,
+} from "./jobs/collect";

@@ -6,6 +6,8 @@ export const queueNames = {
   // Stops have their own queue so a class-start rush of spawns never delays freeing a GPU.
   spawns: "spawns",
   stops: "stops",
+  // Collecting students' work reads volumes and writes archives; never in the way of a spawn.
+  collections: "collections",
 } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
@@ -13,4 +15,5 @@ export const jobNames = {
   imageBuild: "image-build",
   spawn: "spawn",
   stop: "stop",
+  collect: "collect",
 } as const;

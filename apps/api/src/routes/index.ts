@@ -2,9 +2,12 @@ import type { FastifyInstance } from "fastify";
 import audit from "./audit";
 import auth from "./auth";
 import builds from "./builds";
+import courses from "./courses";
 import environments from "./environments";
+import gpus from "./gpus";
 import health from "./health";
 import me from "./me";
+import quotas from "./quotas";
 import servers from "./servers";
 import tokens from "./tokens";
 import users from "./users";
@@ -20,4 +23,7 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(audit);
   await app.register(environments);
   await app.register(builds);
+  await app.register(courses);
+  await app.register(gpus);
+  await app.register(quotas);
 }

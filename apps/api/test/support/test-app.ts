@@ -22,6 +22,9 @@ export interface TestAppOptions {
   logStream?: BuildAppDeps["logStream"];
   publicUrl?: string;
   bodyLimit?: number;
+  /** AULA_DATA_DIR and the material upload limit, for the /courses routes. */
+  dataDir?: string;
+  materialMaxBytes?: number;
 }
 
 /** The api on a fresh database of its own and a Redis key prefix of its own. */
@@ -39,6 +42,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       redisPrefix: prefix,
       logLevel: options.logStream ? "info" : "silent",
       ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.materialMaxBytes ? { materialMaxBytes: options.materialMaxBytes } : {}),
     },
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),

@@ -17,6 +17,7 @@ const navByRole: Record<RoleName, NavItem[]> = {
   admin: [
     { href: "/admin", label: "Overview" },
     { href: "/admin/users", label: "Users" },
+    { href: "/courses", label: "Courses" },
     { href: "/admin/environments", label: "Environments" },
     { href: "/admin/gpus", label: "GPUs" },
     { href: "/admin/audit", label: "Audit log" },

@@ -1,14 +1,14 @@
 import { mkdir } from "node:fs/promises";
-import path from "node:path";
 import type Docker from "dockerode";
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "@aula/db";
-import { recordServerEnd } from "@aula/domain";
-import { buildContainerSpec, containerLogTail, removeContainer, startServerContainer, waitForJupyter } from "@aula/docker";
+import { allocateGpu, heldGpus, loadGpuQueue, materialsDir, recordServerEnd } from "@aula/domain";
+import { buildContainerSpec, containerLogTail, removeContainer, startServerContainer, waitForJupyter, type ContainerSpecOptions } from "@aula/docker";
 import { publishProgress, SpawnPayload, type ServerPhase } from "@aula/queue";
 import { publishRouteAdd } from "@aula/queue/messages";
 import type { Logger } from "../log";
+import { seedWorkspace } from "./seed-workspace";
 
 export interface ServerJobDeps {
   db: Db;
@@ -23,51 +23,101 @@ export interface ServerJobDeps {
    * capped to what the host has: Docker refuses NanoCpus above it, which would fail every spawn.
    */
   hostCpus?: number;
-}
-
-/** Host folder of a week's read-only materials (1-teoria), mounted into every server of that week. */
-export function materialsDir(dataDir: string, courseSlug: string, week: number, part: "1-teoria" | "2-practicas"): string {
-  return path.join(dataDir, "materials", courseSlug, `week-${String(week).padStart(2, "0")}`, part);
+  /** How long a queued GPU request's job stays parked before it looks again by itself. */
+  admissionRecheckMs?: number;
+  /**
+   * Asks the admission tick for a pass now: this worker released a GPU (a failed spawn), so the
+   * next in line starts, or parked a request, which is then told its place.
+   */
+  kickAdmission?: () => void;
 }
 
 /**
- * spawn: QUEUED → STARTING → RUNNING (or FAILED with a reason the student can act on).
- * Idempotent: a second delivery (stalled job after a worker crash) finds STARTING, replaces any
- * half-made container and carries on; anything else is a no-op.
+ * The devices a container gets: exactly the allocated real GPUs (or MIG slices), by uuid.
+ * Simulated GPUs are ledger entries only; their servers get no device request at all.
+ */
+export function deviceUuidsFor(held: readonly { uuid: string; simulated: boolean }[]): string[] {
+  return held.filter((g) => !g.simulated).map((g) => g.uuid);
+}
+
+/** The container spec of a claimed server (pure apart from its inputs). */
+export function serverContainerSpec(
+  server: { id: string; image: string; token: string; cpus: number; memoryMb: number; shmMb: number; user: { username: string }; environment: { name: string } },
+  opts: { teoria: string; prefix: string; gpuUuids: readonly string[]; hostCpus?: number },
+) {
+  const spec: ContainerSpecOptions = {
+    username: server.user.username,
+    serverId: server.id,
+    environment: server.environment.name,
+    image: server.image,
+    token: server.token,
+    cpus: Math.min(server.cpus, opts.hostCpus ?? server.cpus),
+    memoryMb: server.memoryMb,
+    shmMb: server.shmMb,
+    readOnlyMounts: [{ source: opts.teoria, target: "/bootcamp/1-teoria" }],
+    deployment: opts.prefix,
+    gpuUuids: opts.gpuUuids,
+  };
+  return buildContainerSpec(spec);
+}
+
+type Admitted = { admitted: true; gpuName: string | null } | { admitted: false };
+
+/**
+ * spawn: QUEUED → (GPU admission) → STARTING → RUNNING, or FAILED with a reason the student can
+ * act on. A GPU request is admitted only when its turn has come (loadGpuQueue's fair order) and
+ * a slot is free; otherwise the job parks itself as delayed under the same id and the admission
+ * tick wakes it. Idempotent: a second delivery (stalled job after a worker crash) finds
+ * STARTING, keeps the allocation it already holds, replaces any half-made container and
+ * carries on; anything else is a no-op.
  */
 export function createSpawnProcessor(deps: ServerJobDeps) {
   const { db, docker, publisher, prefix, log } = deps;
-  return async (job: Job<SpawnPayload>): Promise<void> => {
+  const recheckMs = deps.admissionRecheckMs ?? 60_000;
+  return async (job: Job<SpawnPayload>, token?: string): Promise<void> => {
     const { serverId } = SpawnPayload.parse(job.data);
     const progress = (phase: ServerPhase, message: string, pct: number) =>
       publishProgress(publisher, prefix, { serverId, phase, message, progress: pct }).catch((err: unknown) => log.warn("progress not published", { err }));
 
-    const claimed = await db.server.updateMany({ where: { id: serverId, status: { in: ["QUEUED", "STARTING"] } }, data: { status: "STARTING", startedAt: new Date() } });
-    if (claimed.count === 0) return;
+    const row = await db.server.findUnique({ where: { id: serverId }, select: { status: true, gpuRequest: true, cpuFallback: true } });
+    if (!row || (row.status !== "QUEUED" && row.status !== "STARTING")) return;
+
+    let admittedGpu: string | null = null;
+    if (row.status === "QUEUED" && row.gpuRequest !== "NONE") {
+      const admission = await admitGpu(serverId, row.gpuRequest === "PREFERRED" && row.cpuFallback);
+      if (admission === "gone") return;
+      if (admission === "wait") {
+        if (!token) throw new Error("a spawn job cannot wait for a GPU without its lock token");
+        await job.moveToDelayed(Date.now() + recheckMs, token);
+        throw new DelayedError();
+      }
+      if (admission.admitted) admittedGpu = admission.gpuName;
+    } else {
+      const claimed = await db.server.updateMany({ where: { id: serverId, status: { in: ["QUEUED", "STARTING"] } }, data: { status: "STARTING", startedAt: new Date() } });
+      if (claimed.count === 0) return;
+    }
+
     const server = await db.server.findUniqueOrThrow({
       where: { id: serverId },
       include: { user: { select: { username: true } }, environment: { select: { name: true } }, course: { select: { slug: true } }, week: { select: { number: true } } },
     });
     const username = server.user.username;
     try {
+      let gpuUuids: string[] = [];
+      if (server.usesGpu) {
+        await progress("allocating", admittedGpu ? `GPU assigned: ${admittedGpu}.` : "Checking your GPU…", 20);
+        const held = await heldGpus(db, serverId);
+        if (held.length === 0 || held.some((g) => !g.present)) throw new Error("The GPU assigned to your server is no longer available.");
+        gpuUuids = deviceUuidsFor(held);
+      }
       await progress("creating", "Creating your container…", 30);
       const teoria = materialsDir(deps.dataDir, server.course.slug, server.week.number, "1-teoria");
       await mkdir(teoria, { recursive: true });
-      const spec = buildContainerSpec({
-        username,
-        serverId,
-        environment: server.environment.name,
-        image: server.image,
-        token: server.token,
-        cpus: Math.min(server.cpus, deps.hostCpus ?? server.cpus),
-        memoryMb: server.memoryMb,
-        shmMb: server.shmMb,
-        readOnlyMounts: [{ source: teoria, target: "/bootcamp/1-teoria" }],
-        deployment: prefix,
-      });
+      const spec = serverContainerSpec(server, { teoria, prefix, gpuUuids, ...(deps.hostCpus !== undefined ? { hostCpus: deps.hostCpus } : {}) });
       await progress("starting", "Starting your environment…", 45);
       const { containerId, hostPort } = await startServerContainer(docker, spec);
       await db.server.update({ where: { id: serverId }, data: { containerId, hostPort } });
+      await seedWorkspace({ docker, containerId, dataDir: deps.dataDir, course: server.course.slug, week: server.week.number, log });
       await progress("waiting", "Waiting for Jupyter to answer…", 65);
       await waitForJupyter({
         port: hostPort,
@@ -86,14 +136,42 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       }
       await publishRouteAdd(publisher, prefix, { username, port: hostPort, token: server.token, serverId });
       await progress("ready", "Your server is ready.", 100);
-      log.info("server ready", { serverId, username, ms: now.getTime() - server.queuedAt.getTime() });
+      log.info("server ready", { serverId, username, gpu: server.usesGpu, ms: now.getTime() - server.queuedAt.getTime() });
     } catch (error) {
       const tail = await containerLogTail(docker, server.containerName);
       await removeContainer(docker, server.containerName).catch(() => {});
       const reason = `Your server could not start: ${(error as Error).message} Try again; if it keeps failing, tell your instructor.`;
       log.error("spawn failed", { serverId, username, err: error, containerLog: tail });
       await recordServerEnd(db, { serverId, status: "FAILED", reason, onlyFrom: ["STARTING"] });
+      if (server.usesGpu) deps.kickAdmission?.();
       await progress("failed", reason, 100);
     }
   };
+
+  /**
+   * "wait": not this request's turn, or no slot (it stays QUEUED, told its place);
+   * "gone": no longer QUEUED (cancelled); otherwise claimed STARTING, on a GPU or on CPU.
+   */
+  async function admitGpu(serverId: string, cpuFallback: boolean): Promise<Admitted | "wait" | "gone"> {
+    const queue = await loadGpuQueue(db);
+    const entry = queue.entries.find((e) => e.serverId === serverId);
+    if (!entry) return "gone";
+    if (entry.admissible) {
+      const result = await allocateGpu(db, { serverId });
+      if (result.kind === "allocated") {
+        log.info("gpu allocated", { serverId, gpu: result.gpu.uuid, slot: result.slot, simulated: result.gpu.simulated });
+        return { admitted: true, gpuName: `${result.gpu.name}${result.gpu.simulated ? " (simulated)" : ""}` };
+      }
+      if (result.kind === "not-queued") return "gone";
+    }
+    if (cpuFallback) {
+      const claimed = await db.server.updateMany({ where: { id: serverId, status: "QUEUED" }, data: { status: "STARTING", startedAt: new Date(), usesGpu: false } });
+      if (claimed.count === 0) return "gone";
+      await publishProgress(publisher, prefix, { serverId, phase: "allocating", message: "No GPU is free right now: starting on CPU, as you allowed.", progress: 20 }).catch(() => {});
+      return { admitted: false };
+    }
+    // The admission tick announces the place: one announcer at a time keeps positions in order.
+    deps.kickAdmission?.();
+    return "wait";
+  }
 }

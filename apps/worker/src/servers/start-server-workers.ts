@@ -5,6 +5,7 @@ import { cullIdleServers } from "./culler";
 import { reconcileServers } from "./reconciler";
 import { createSpawnProcessor, type ServerJobDeps } from "./spawn-processor";
 import { createStopProcessor } from "./stop-processor";
+import { startGpuTasks, type GpuTaskOptions } from "../gpus/start-gpu-tasks";
 
 export interface ServerWorkersOptions extends ServerJobDeps {
   workerRedis: Redis;
@@ -14,6 +15,8 @@ export interface ServerWorkersOptions extends ServerJobDeps {
   cullEveryMs: number;
   /** BullMQ lock duration; a job whose worker died is re-run after about this long. */
   lockMs?: number;
+  /** GPU inventory (AULA_GPUS), meter and admission timings. */
+  gpus?: GpuTaskOptions;
 }
 
 /** Spawn and stop processors plus the periodic reconciler and idle culler. */
@@ -24,14 +27,18 @@ export async function startServerWorkers(options: ServerWorkersOptions) {
   const stops = createStopQueue(opts.publisher, opts.prefix);
   spawns.on("error", (err) => log.warn("spawn queue error", { err }));
   stops.on("error", (err) => log.warn("stop queue error", { err }));
+  // Before any spawn runs: admission needs the inventory.
+  const gpus = await startGpuTasks({ ...opts, spawns, stops }, opts.gpus);
 
   const common = { connection: opts.workerRedis, prefix: opts.prefix, lockDuration: opts.lockMs ?? 30_000, stalledInterval: Math.min(15_000, opts.lockMs ?? 30_000), maxStalledCount: 1 };
-  const spawnWorker = new Worker<SpawnPayload>(queueNames.spawns, createSpawnProcessor(opts), { ...common, concurrency: opts.spawnConcurrency });
+  const spawnWorker = new Worker<SpawnPayload>(queueNames.spawns, createSpawnProcessor({ ...opts, kickAdmission: () => void gpus.kick() }), { ...common, concurrency: opts.spawnConcurrency });
   const stopWorker = new Worker<StopPayload>(queueNames.stops, createStopProcessor(opts), { ...common, concurrency: 8 });
   for (const [name, w] of [["spawn", spawnWorker], ["stop", stopWorker]] as const) {
     w.on("error", (err) => log.error(`${name} worker error`, { err }));
     w.on("failed", (job, err) => log.warn(`${name} job failed`, { jobId: job?.id, err }));
   }
+  // A finished stop has released its GPU: the next in line starts now.
+  stopWorker.on("completed", () => void gpus.kick());
   await Promise.all([spawnWorker.waitUntilReady(), stopWorker.waitUntilReady()]);
 
   const deps = { ...opts, spawns, stops };
@@ -39,6 +46,7 @@ export async function startServerWorkers(options: ServerWorkersOptions) {
     try {
       const r = await reconcileServers(deps);
       if (r.orphans || r.vanished) log.info("reconciled servers", r);
+      if (r.vanished) void gpus.kick();
     } catch (err) {
       log.warn("reconcile failed; will retry", { err });
     }
@@ -57,10 +65,12 @@ export async function startServerWorkers(options: ServerWorkersOptions) {
   return {
     spawns,
     stops,
+    gpus,
     reconcile,
     cull,
     async close(force = false) {
       for (const t of timers) clearInterval(t);
+      await gpus.close();
       await Promise.allSettled([spawnWorker.close(force), stopWorker.close(force)]);
       await Promise.allSettled([spawns.close(), stops.close()]);
     },

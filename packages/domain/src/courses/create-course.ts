@@ -1,7 +1,8 @@
 import type { Db } from "@aula/db";
 import { AppError } from "@aula/contracts";
 import { isUniqueViolation } from "@aula/db";
-import { BOOTCAMP_WEEKS } from "./bootcamp-template";
+import { recordAudit } from "../audit/record-audit";
+import { BOOTCAMP_WEEKS, type TemplateWeek } from "./bootcamp-template";
 
 export interface CreateCourseOptions {
   slug: string;
@@ -11,6 +12,13 @@ export interface CreateCourseOptions {
   template: "bootcamp" | "empty";
   /** Weeks 1..releasedThrough are released at creation (0 = none). */
   releasedThrough?: number;
+  /** With "empty": create this many draft weeks without an environment (default 0). */
+  emptyWeeks?: number;
+  /** Enrolled as the course's instructor in the same transaction (an instructor creating a course). */
+  instructorId?: string | null;
+  /** Recorded as "course.create" when given (null: the operator's CLI). */
+  actorId?: string | null;
+  ip?: string | null;
 }
 
 /**
@@ -21,7 +29,10 @@ export interface CreateCourseOptions {
 export async function createCourse(db: Db, opts: CreateCourseOptions, now: Date = new Date()) {
   const environments = await db.environment.findMany({ select: { id: true, name: true } });
   const envId = new Map(environments.map((e) => [e.name, e.id]));
-  const weeks = opts.template === "bootcamp" ? BOOTCAMP_WEEKS : [];
+  const weeks: readonly TemplateWeek[] =
+    opts.template === "bootcamp"
+      ? BOOTCAMP_WEEKS
+      : Array.from({ length: opts.emptyWeeks ?? 0 }, (_, i) => ({ number: i + 1, title: `Week ${i + 1}`, environment: "" }));
   try {
     return await db.$transaction(async (tx) => {
       const course = await tx.course.create({
@@ -36,6 +47,19 @@ export async function createCourse(db: Db, opts: CreateCourseOptions, now: Date 
             environmentId: envId.get(w.environment) ?? null,
             releasedAt: w.number <= (opts.releasedThrough ?? 0) ? now : null,
           })),
+        });
+      }
+      if (opts.instructorId) {
+        await tx.enrollment.create({ data: { courseId: course.id, userId: opts.instructorId, role: "INSTRUCTOR" } });
+      }
+      if (opts.actorId !== undefined) {
+        await recordAudit(tx, {
+          actorId: opts.actorId,
+          action: "course.create",
+          targetType: "course",
+          targetId: course.id,
+          data: { slug: course.slug, template: opts.template, weeks: weeks.length },
+          ip: opts.ip ?? null,
         });
       }
       return course;

@@ -1,11 +1,15 @@
 import type { Db } from "@aula/db";
 import { isWeekReleased } from "../servers/week-visibility";
+import { isServerOutdated } from "./week-state";
 
 /**
  * The courses a user is enrolled in, with the weeks they may see: students only released weeks,
  * instructors every week (with its release state). One query for the whole dashboard.
  */
 export async function listMyCourses(db: Db, opts: { userId: string }, now: Date = new Date()) {
+  // The one server a user may run: its week gets "restart to get the new environment" when the
+  // week's environment no longer publishes the image it runs.
+  const running = await db.server.findFirst({ where: { userId: opts.userId, status: "RUNNING" }, select: { weekId: true, image: true, environmentId: true } });
   const enrollments = await db.enrollment.findMany({
     where: { userId: opts.userId, removedAt: null, course: { archivedAt: null } },
     orderBy: { createdAt: "asc" },
@@ -34,6 +38,7 @@ export async function listMyCourses(db: Db, opts: { userId: string }, now: Date 
         environment: w.environment
           ? { name: w.environment.name, title: w.environment.title, gpu: w.environment.gpu.toLowerCase() as "none" | "optional" | "required", ready: w.environment.publishedImage !== null }
           : null,
+        restartForNewEnvironment: running !== null && running.weekId === w.id && isServerOutdated(running, w),
       })),
   }));
 }

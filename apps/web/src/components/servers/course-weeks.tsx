@@ -97,6 +97,7 @@ export function CourseWeeks({
                     )}
                     {!week.released && <span className="badge badge-off">{week.releaseAt ? `Opens ${formatDateTime(week.releaseAt)}` : "Not released"}</span>}
                     {isCurrent && <span className="badge badge-on">Your server</span>}
+                    {isCurrent && week.restartForNewEnvironment && <span className="badge badge-preparing">Restart to get the new environment</span>}
                   </p>
                   {error && <ErrorText>{error}</ErrorText>}
                 </div>

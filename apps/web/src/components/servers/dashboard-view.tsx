@@ -1,6 +1,7 @@
 "use client";
 
 import type { MyCourse, MyCoursesResponse, MyWeek, ServerResponse } from "@aula/contracts";
+import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { errorMessage, isApiError } from "../../lib/api";
 import { isActiveStatus } from "../../lib/server-status";
@@ -10,6 +11,7 @@ import { ErrorText } from "../ui/error-text";
 import { PageHeader } from "../ui/page-header";
 import { CourseWeeks, gpuChoices, gpuRequestFor, type GpuChoice, type StartTarget, type WeekError } from "./course-weeks";
 import { ServerActions, ServerDetails, ServerStatus } from "./server-panel";
+import { QuotaMeter } from "../gpus/quota-meter";
 
 type CoursesState = { status: "loading" } | { status: "error"; message: string } | { status: "loaded"; courses: MyCourse[] };
 
@@ -91,8 +93,10 @@ export function DashboardView({ title }: { title: string }) {
 
       {teaches && (
         <div className="notice notice-block">
-          <p className="notice-title">Instructor tools are not built yet</p>
-          <p>Releasing weeks, choosing environments and following your students come later. For now you see your courses as a student does and can start your own server for any released week.</p>
+          <p className="notice-title">Your courses, as your students see them</p>
+          <p>
+            Here you can start your own server for any released week. Releasing weeks and managing students are under <Link href="/courses">Courses</Link>.
+          </p>
         </div>
       )}
 
@@ -111,6 +115,7 @@ export function DashboardView({ title }: { title: string }) {
           <>
             <ServerStatus server={server} progress={progress} />
             {server && <ServerDetails server={server} />}
+            {server && <QuotaMeter username={user.username} course={server.course.slug} />}
             {server && <ServerActions server={server} onStop={() => void onStop()} stopping={stopping || server.status === "stopping"} />}
             {!server && <p className="muted small">Start one from a week below. Your files in /bootcamp are kept between servers.</p>}
             {server && !active && <p className="muted small">Start a week below to get a new server. Your files in /bootcamp are kept.</p>}

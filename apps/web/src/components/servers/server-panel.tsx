@@ -25,24 +25,31 @@ export function ServerStatus({ server, progress, whose = "Your" }: { server: Ser
   const starting = isStartingStatus(server.status);
   const event = progress && progress.serverId === server.id ? progress : null;
   const value = progressValue(server, event);
+  // The stream runs ahead of the polled row: once the worker has taken a queued server, say so.
+  const shown = server.status === "queued" && event && event.phase !== "queued" ? "starting" : server.status;
   return (
-    <div className="server-status" role="status" aria-live="polite" data-status={server.status}>
+    <div className="server-status" role="status" aria-live="polite" data-status={shown}>
       <p className="server-status-line">
-        <span className={`badge status-badge status-${server.status}`}>{statusLabel[server.status]}</span>
+        <span className={`badge status-badge status-${shown}`}>{statusLabel[shown]}</span>
         <span>{starting ? progressSentence(server, event) : describeServer(server, whose)}</span>
       </p>
+      {server.status === "running" && server.cullWarnedAt && (
+        <p className="banner banner-warning">
+          This server will stop in about 5 minutes for inactivity or session length. Save your work; any activity in Jupyter keeps an idle server running.
+        </p>
+      )}
       {starting && (
         <div className="progress-block">
           <progress className="progress" max={100} value={value} aria-label={`${whose} server's start progress`}>
             {value}%
           </progress>
-          {server.status === "queued" && event?.position !== undefined && (
+          {shown === "queued" && event?.position !== undefined && (
             <p className="small muted">
               {describeQueuePosition(event.position, whose)}
               {event.etaSeconds !== undefined && ` Expected wait: ${formatEta(event.etaSeconds)}.`}
             </p>
           )}
-          {server.status !== "queued" && event?.etaSeconds !== undefined && <p className="small muted">Expected: {formatEta(event.etaSeconds)}.</p>}
+          {shown !== "queued" && event?.etaSeconds !== undefined && <p className="small muted">Expected: {formatEta(event.etaSeconds)}.</p>}
         </div>
       )}
       {server.status === "failed" && <p className="small">Nothing of yours was lost: your files stay in /bootcamp. Try starting it again; tell your instructor if it keeps failing.</p>}

@@ -8,6 +8,7 @@ import { homeFor } from "../../lib/roles";
 import { needsFullNavigation, safeNextPath } from "../../lib/safe-next";
 import { isStartingStatus } from "../../lib/server-status";
 import { useUser } from "../../lib/session";
+import { afterFollow, nextFollowDelay, readFollow, writeFollow } from "../../lib/spawn-follow";
 import { useServer, useServerProgress } from "../../lib/use-server";
 import { NotAvailable } from "../shell/not-available";
 import { ErrorText } from "../ui/error-text";
@@ -15,28 +16,8 @@ import { PageHeader } from "../ui/page-header";
 import { ServerActions, ServerDetails, ServerStatus } from "./server-panel";
 
 // The gateway sends the owner here when /user/<name>/… has no running server. While the server
-// starts this page follows it and, once it is ready, goes on to where the person was going.
-
-/** A running server found on arrival is followed once per server and minute, never in a loop. */
-const LOOP_GUARD_MS = 60_000;
-const guardKey = (serverId: string) => `aula:spawn-followed:${serverId}`;
-
-function followedRecently(serverId: string): boolean {
-  try {
-    const at = Number(window.sessionStorage.getItem(guardKey(serverId)));
-    return Number.isFinite(at) && Date.now() - at < LOOP_GUARD_MS;
-  } catch {
-    return false;
-  }
-}
-
-function rememberFollowed(serverId: string): void {
-  try {
-    window.sessionStorage.setItem(guardKey(serverId), String(Date.now()));
-  } catch {
-    // Storage disabled: the worst case is one more redirect round trip.
-  }
-}
+// starts this page follows it and, once it is ready, goes on to where the person was going
+// (retrying a few times, see lib/spawn-follow.ts, since the gateway learns the route a moment later).
 
 export function SpawnView({ name, next }: { name: string; next: string | null }) {
   const user = useUser();
@@ -54,15 +35,13 @@ function SpawnFollower({ name, next, own, home }: { name: string; next: string |
   const router = useRouter();
   const { state, server, staleMessage, refresh } = useServer(name);
   const progress = useServerProgress(name, server, () => void refresh());
-  const [leaving, setLeaving] = useState(false);
-  /** Statuses seen on this page: a server that became running here is followed at once. */
-  const sawStarting = useRef(false);
+  /** "waiting": about to go on to Jupyter; "gave-up": the tries bounced back, offer a link. */
+  const [follow, setFollow] = useState<"idle" | "waiting" | "gave-up">("idle");
   const whose = own ? "Your" : `${name}'s`;
 
   const go = useCallback(
     (target: ServerView) => {
-      rememberFollowed(target.id);
-      setLeaving(true);
+      writeFollow(target.id, afterFollow(readFollow(target.id), Date.now()));
       const destination = safeNextPath(next) ?? target.url;
       if (needsFullNavigation(destination)) window.location.assign(destination);
       else router.replace(destination);
@@ -70,15 +49,25 @@ function SpawnFollower({ name, next, own, home }: { name: string; next: string |
     [next, router],
   );
 
+  // Keyed on the server's id, not the object: each poll brings a new object for the same server.
+  const runningServer = useRef<ServerView | null>(null);
+  const running = server?.status === "running" ? server : null;
   useEffect(() => {
-    if (!server || leaving) return;
-    if (isStartingStatus(server.status)) {
-      sawStarting.current = true;
+    runningServer.current = running;
+  }, [running]);
+  const runningId = running?.id ?? null;
+  useEffect(() => {
+    const target = runningServer.current;
+    if (!runningId || !target) return;
+    const delay = nextFollowDelay(readFollow(runningId), Date.now());
+    if (delay === null) {
+      setFollow("gave-up");
       return;
     }
-    if (server.status !== "running") return;
-    if (sawStarting.current || !followedRecently(server.id)) go(server);
-  }, [server, leaving, go]);
+    setFollow("waiting");
+    const timer = setTimeout(() => go(target), delay);
+    return () => clearTimeout(timer);
+  }, [runningId, go]);
 
   const dashboardLink = own ? (
     <Link href={home}>{server ? "Go to your dashboard to start it again" : "Go to your dashboard to start one"}</Link>
@@ -106,10 +95,10 @@ function SpawnFollower({ name, next, own, home }: { name: string; next: string |
           <>
             <ServerStatus server={server} progress={progress} whose={whose} />
             {server && <ServerDetails server={server} />}
-            {leaving && <p className="muted">Opening Jupyter…</p>}
-            {server && server.status === "running" && !leaving && (
+            {server?.status === "running" && follow === "waiting" && <p className="muted">Opening Jupyter…</p>}
+            {server?.status === "running" && follow === "gave-up" && (
               <>
-                <p className="small muted">Jupyter did not open by itself a moment ago; it may still be getting ready. Open it again:</p>
+                <p className="small muted">Jupyter did not open by itself; the gateway may still be getting ready. Open it again in a moment:</p>
                 <ServerActions server={server} stopping={false} />
               </>
             )}

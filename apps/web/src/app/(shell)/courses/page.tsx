@@ -1,10 +1,9 @@
 import type { Metadata } from "next";
-import { DashboardView } from "../../../components/servers/dashboard-view";
+import { CoursesView } from "../../../components/courses/courses-view";
 
 export const metadata: Metadata = { title: "Courses" };
 
-// Instructors' home. Their tools (releases, environments, students) are not built yet: until they
-// are, instructors see their courses as students do, and the page says so.
+// Instructors' home (admins see every course): the courses they run.
 export default function CoursesPage() {
-  return <DashboardView title="Courses" />;
+  return <CoursesView />;
 }
