@@ -155,8 +155,16 @@ describe("an instructor runs week 2 of a course", () => {
         throw new Error(`The server did not become ready.\n--- worker ---\n${stack.output("worker")}`, { cause: error });
       }
       const base = `/user/${student.username}/`;
+      // Through the gateway as soon as the route is known, then in Jupyter's own file browser.
+      const deadline = Date.now() + 30_000;
+      while ((await jupyter(s, base, "GET", "1-teoria")).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
       await s.goto(`${base}tree/1-teoria`);
-      await s.locator("#notebook_list").getByText("intro.ipynb").waitFor({ timeout: 30_000 });
+      try {
+        await s.locator("#notebook_list").getByText("intro.ipynb").waitFor({ timeout: 30_000 });
+      } catch (error) {
+        const listing = await jupyter(s, base, "GET", "1-teoria");
+        throw new Error(`intro.ipynb is not in the file browser at ${s.url()}; contents API: ${listing.status} ${JSON.stringify(listing.json).slice(0, 500)}\n--- worker ---\n${stack.output("worker")}`, { cause: error });
+      }
 
       const teoria = await jupyter(s, base, "GET", "1-teoria/intro.ipynb?content=1");
       expect(teoria.status).toBe(200);
