@@ -82,11 +82,12 @@ export async function startToReady(stack: Stack, runs: number): Promise<StartToR
       throw new Error(`${(error as Error).message}\nserver: ${state}\nworker: ${stack.output("worker").slice(-2000)}`);
     }
     if (i > 0) aula.push(performance.now() - t0);
-    await fetch(`${stack.url}/api/v1/users/${name}/server`, { method: "DELETE", headers });
+    const del = await fetch(`${stack.url}/api/v1/users/${name}/server`, { method: "DELETE", headers: { cookie, "x-aula-csrf": csrfToken } });
+    if (del.status !== 202) throw new Error(`stop refused: ${del.status} ${await del.text()}`);
     for (let w = 0; ; w++) {
       const r = (await (await fetch(`${stack.url}/api/v1/users/${name}/server`, { headers: { cookie } })).json()) as { server: { status: string } | null };
       if (r.server?.status === "stopped") break;
-      if (w > 600) throw new Error("server did not stop within 60 s");
+      if (w > 600) throw new Error(`server did not stop within 60 s: ${JSON.stringify(r.server)}\nworker: ${stack.output("worker").slice(-3000)}`);
       await sleep(100);
     }
     if (i > 0) floor.push(await floorRun(docker, image));

@@ -34,7 +34,6 @@ export async function allocateGpu(db: Db, opts: { serverId: string; now?: Date; 
   const skip = new Set<string>();
   const maxAttempts = opts.maxAttempts ?? 16;
   for (let attempt = 1; ; attempt++) {
-    const now = opts.now ?? new Date();
     let tried: string | null = null;
     try {
       return await db.$transaction(async (tx) => {
@@ -55,6 +54,9 @@ export async function allocateGpu(db: Db, opts: { serverId: string; now?: Date; 
           select: { slot: true, server: { select: { environment: { select: { gpuShare: true } } } } },
         });
         if (holders.some((h) => h.slot === pick.slot || h.server.environment.gpuShare !== share)) throw new SlotTaken(key);
+        // Stamped only now, after the previous holder's release is visible: a time taken before
+        // waiting for the lock could precede that release and make ledger intervals overlap.
+        const now = opts.now ?? new Date();
 
         const claimed = await tx.server.updateMany({ where: { id: opts.serverId, status: "QUEUED" }, data: { status: "STARTING", startedAt: now, usesGpu: true } });
         if (claimed.count === 0) throw new Outcome({ kind: "not-queued" });
