@@ -1,4 +1,4 @@
-import type { Db } from "@aula/db";
+import { Prisma, type Db } from "@aula/db";
 import { fairOrder, planAdmission, type QueuedGpuRequest } from "./fair-queue";
 import { loadGpuSlots, type GpuSlots } from "./gpu-capacity";
 import { estimateWaits, typicalHoldSeconds, type EtaBasis, type HolderEstimate } from "./estimate-wait";
@@ -36,29 +36,40 @@ export interface GpuQueue {
  */
 export async function loadGpuQueue(db: Db, opts: { now?: Date } = {}): Promise<GpuQueue> {
   const now = opts.now ?? new Date();
-  const rows = await db.server.findMany({
-    where: { status: "QUEUED", gpuRequest: { in: ["REQUIRED", "PREFERRED"] } },
-    orderBy: [{ queuedAt: "asc" }, { id: "asc" }],
-    select: {
-      id: true,
-      userId: true,
-      courseId: true,
-      queuedAt: true,
-      gpuRequest: true,
-      cpuFallback: true,
-      user: { select: { username: true } },
-      course: { select: { slug: true, title: true } },
-      week: { select: { number: true } },
-      environment: { select: { gpuShare: true } },
+  // One snapshot for the line, the devices and the per-course counts: read apart, a spawn
+  // committing in between shows up as "served" while still in the line, which pushes every other
+  // course's students back one place for one announcement.
+  const { rows, gpus, served } = await db.$transaction(
+    async (tx) => {
+      const rows = await tx.server.findMany({
+        where: { status: "QUEUED", gpuRequest: { in: ["REQUIRED", "PREFERRED"] } },
+        orderBy: [{ queuedAt: "asc" }, { id: "asc" }],
+        select: {
+          id: true,
+          userId: true,
+          courseId: true,
+          queuedAt: true,
+          gpuRequest: true,
+          cpuFallback: true,
+          user: { select: { username: true } },
+          course: { select: { slug: true, title: true } },
+          week: { select: { number: true } },
+          environment: { select: { gpuShare: true } },
+        },
+      });
+      const gpus = await loadGpuSlots(tx);
+      const windowStart = rows[0]?.queuedAt;
+      const served = windowStart
+        ? await tx.gpuAllocation.groupBy({ by: ["courseId"], where: { allocatedAt: { gte: windowStart } }, _count: { _all: true } })
+        : [];
+      return { rows, gpus, served };
     },
-  });
-  const gpus = await loadGpuSlots(db);
+    { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+  );
   const freeDevices = gpus.filter((g) => g.heldSlots.length === 0 || (g.share !== null && g.share > g.heldSlots.length)).length;
   if (rows.length === 0) return { entries: [], gpus, freeDevices };
 
   const requests = rows.map((r) => ({ serverId: r.id, courseId: r.courseId, userId: r.userId, queuedAt: r.queuedAt, share: r.environment.gpuShare }));
-  const windowStart = rows[0]!.queuedAt;
-  const served = await db.gpuAllocation.groupBy({ by: ["courseId"], where: { allocatedAt: { gte: windowStart } }, _count: { _all: true } });
   const order = fairOrder(requests, new Map(served.map((s) => [s.courseId, s._count._all])));
   const plan = planAdmission(order, gpus);
 
