@@ -4,7 +4,17 @@ import type { Redis } from "ioredis";
 import type { Db } from "@aula/db";
 import { syncEnvironments } from "@aula/domain";
 import { removeStaleSmokeContainers, type RecipePreference } from "@aula/docker";
-import { closeRedis, createImageBuildQueue, createRedis, queueNames, type ImageBuildPayload, type ImageBuildQueue } from "@aula/queue";
+import {
+  closeRedis,
+  createImageBuildQueue,
+  createRedis,
+  queueNames,
+  type ImageBuildPayload,
+  type ImageBuildQueue,
+  type MaintenanceJobResult,
+  type MaintenancePayload,
+} from "@aula/queue";
+import { createMaintenanceProcessor } from "./processors/maintenance";
 import type { Logger } from "./log";
 import { startServerWorkers } from "./servers/start-server-workers";
 import { startCollectWorker } from "./collect/start-collect-worker";
@@ -95,6 +105,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     autorun: roles.has("image-builds"),
   });
   imageBuilds.on("error", (err) => log.error("image-build worker error", { err }));
+  // Cleanup shares the daemon with builds, so it runs with the builds role, one at a time.
+  const maintenance = roles.has("image-builds")
+    ? new Worker<MaintenancePayload, MaintenanceJobResult>(queueNames.maintenance, createMaintenanceProcessor({ db, docker }), { connection: workerRedis, prefix, concurrency: 1 })
+    : null;
+  maintenance?.on("error", (err) => log.error("maintenance worker error", { err }));
   imageBuilds.on("failed", (job: Job<ImageBuildPayload> | undefined, err: Error) => {
     void onImageBuildJobFailed(deps, job, err).catch((e: unknown) => log.error("could not record a failed build", { err: e }));
   });
@@ -140,6 +155,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         clearTimeout(timer);
         await servers?.close();
         await collect?.close();
+        await maintenance?.close();
         await imageBuildQueue.close().catch(() => {});
         await closeRedis(workerRedis, publisher);
       })();

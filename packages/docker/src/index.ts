@@ -63,3 +63,4 @@ export {
   type ListedMig,
   type RunCommand,
 } from "./gpu-inventory";
+export { pruneBuildCache, removeUnusedEnvironmentImages, type MaintenanceResult } from "./maintenance";

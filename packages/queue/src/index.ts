@@ -30,3 +30,12 @@ export {
   enqueueCollect,
   type CollectQueue,
 } from "./jobs/collect";
+export {
+  MaintenanceAction,
+  MaintenancePayload,
+  MaintenanceJobResult,
+  maintenanceActions,
+  createMaintenanceQueue,
+  enqueueMaintenance,
+  type MaintenanceQueue,
+} from "./jobs/maintenance";

@@ -8,6 +8,8 @@ export const queueNames = {
   stops: "stops",
   // Collecting students' work reads volumes and writes archives; never in the way of a spawn.
   collections: "collections",
+  // Admin maintenance (prune build cache, remove unused images): with builds, one at a time.
+  maintenance: "maintenance",
 } as const;
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
@@ -16,4 +18,5 @@ export const jobNames = {
   spawn: "spawn",
   stop: "stop",
   collect: "collect",
+  maintenance: "maintenance",
 } as const;

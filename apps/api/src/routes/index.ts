@@ -6,6 +6,7 @@ import courses from "./courses";
 import environments from "./environments";
 import gpus from "./gpus";
 import health from "./health";
+import maintenance from "./maintenance";
 import me from "./me";
 import quotas from "./quotas";
 import servers from "./servers";
@@ -19,6 +20,7 @@ export default async function routes(app: FastifyInstance): Promise<void> {
   await app.register(me);
   await app.register(users);
   await app.register(tokens);
+  await app.register(maintenance);
   await app.register(servers);
   await app.register(audit);
   await app.register(environments);
