@@ -15,7 +15,7 @@ const workerEnv = databaseEnv
       .pipe(z.array(z.enum(["image-builds", "servers"])).min(1)),
     /** docker/environments; found by walking up from the working directory when unset. */
     AULA_ENVIRONMENTS_DIR: z.string().optional(),
-    /** auto probes the registry; online/offline is an operator's decision. */
+    /** auto: online when the seed's base image is present locally; online/offline is an operator's decision. */
     AULA_IMAGE_RECIPE: z.enum(["auto", "online", "offline"]).default("auto"),
     AULA_DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
     /** Builds share one daemon and two cores; more than one at a time only slows each down. */

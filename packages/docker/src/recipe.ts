@@ -4,7 +4,7 @@ import { imageExists } from "./docker-util";
 export type RecipeKind = "online" | "offline";
 export type RecipePreference = RecipeKind | "auto";
 
-/** The seed's base for weeks 1-6; reaching it means Docker Hub (and so PyPI) is reachable. */
+/** The seed's base for weeks 1-6; having it means this machine could reach Docker Hub. */
 export const DEFAULT_ONLINE_BASE = "python:3.11-slim-bookworm";
 
 export interface RecipeChoice {
@@ -19,60 +19,42 @@ export interface RecipeChoice {
 export interface ChooseRecipeOptions {
   docker: Dockerode;
   onlineBase?: string;
-  /** "auto" probes; "online"/"offline" is an operator's decision and skips the probe. */
+  /** "auto" decides from the local image store; "online"/"offline" is an operator's decision. */
   prefer?: RecipePreference;
-  /** Upper bound for the registry probe. */
-  timeoutMs?: number;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function firstLine(error: unknown): string {
-  const e = error as { json?: { message?: string }; message?: string };
-  const text = e.json?.message ?? e.message ?? String(error);
-  return text.split("\n")[0]!.slice(0, 200);
 }
 
 /**
- * Decides which recipe this machine can build. The probe asks the daemon for the online base's
- * registry manifest (GET /distribution/<ref>/json): it downloads no layers, and fails within
- * milliseconds where DNS has no answer, so it is bounded by `timeoutMs` only on slow networks.
- * A locally present base alone is not enough: the online recipes also install from PyPI.
+ * Decides which recipe this machine can build, without touching the network: Aula never pulls
+ * during setup, and a probe of Docker Hub from a machine that cannot reach it is traffic nobody
+ * asked for. The online recipes need the seed's base image and PyPI; an operator whose machine
+ * has them pulls the base once (`docker pull python:3.11-slim-bookworm`) or sets
+ * AULA_IMAGE_RECIPE=online, and the online recipe is used from then on.
  */
-export async function chooseRecipe({ docker, onlineBase = DEFAULT_ONLINE_BASE, prefer = "auto", timeoutMs = 5000 }: ChooseRecipeOptions): Promise<RecipeChoice> {
+export async function chooseRecipe({ docker, onlineBase = DEFAULT_ONLINE_BASE, prefer = "auto" }: ChooseRecipeOptions): Promise<RecipeChoice> {
   const present = (await imageExists(docker, onlineBase)) !== null;
   if (prefer !== "auto") {
     return {
       recipe: prefer,
-      reason: `the ${prefer} recipe was chosen by configuration (AULA_IMAGE_RECIPE=${prefer}); the registry was not probed`,
+      reason: `the ${prefer} recipe was chosen by configuration (AULA_IMAGE_RECIPE=${prefer})`,
       onlineBase,
       onlineBasePresent: present,
       registryReachable: null,
     };
   }
-  try {
-    await withTimeout(docker.getImage(onlineBase).distribution(), timeoutMs, "the registry");
+  if (present) {
     return {
       recipe: "online",
-      reason: `the daemon can reach the registry for ${onlineBase}, so the online recipe (the seed's Dockerfile) is used`,
+      reason: `${onlineBase} is in the local image store, so the seed's own recipe is used (it installs from PyPI)`,
       onlineBase,
-      onlineBasePresent: present,
-      registryReachable: true,
-    };
-  } catch (error) {
-    const local = present ? ` (${onlineBase} is present locally, but its recipe also needs PyPI)` : "";
-    return {
-      recipe: "offline",
-      reason: `Docker Hub is unreachable from this machine${local}, so the offline Debian recipe is used; the probe said: ${firstLine(error)}`,
-      onlineBase,
-      onlineBasePresent: present,
-      registryReachable: false,
+      onlineBasePresent: true,
+      registryReachable: null,
     };
   }
+  return {
+    recipe: "offline",
+    reason: `${onlineBase} is not in the local image store, so the offline Debian recipe is used; to use the seed's recipe, pull that image or set AULA_IMAGE_RECIPE=online`,
+    onlineBase,
+    onlineBasePresent: false,
+    registryReachable: null,
+  };
 }
