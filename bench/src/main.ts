@@ -3,29 +3,132 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { prepareTestTemplate } from "@aula/db";
 import { startStack } from "../../e2e/src/stack";
-import { fmtMs } from "./stats";
+import { apiLoadScenario } from "./api-load";
+import { gatewayMemory, gatewayScenario, type GatewayCase } from "./gateway";
+import { bounded } from "./procs";
+import { startProxies } from "./proxies";
+import { stampedeScenario } from "./stampede";
+import { fmtMs, type Figure } from "./stats";
 import { startToReady } from "./start-to-ready";
+import { newStudent, setupCourse, startServer, stopServer } from "./students";
+import { websocketScenario } from "./websocket";
 
 // ./aula bench: brings up a stack of the built apps on its own database and ports, runs each
 // scenario with hard bounds, cleans up, and writes bench/results/<date>.json and .md.
-// `--smoke` runs each scenario once, for the test suite.
+// `--smoke` runs a tiny version of every scenario, for the test suite.
 
 const smoke = process.argv.includes("--smoke");
 const results = fileURLToPath(new URL("../results", import.meta.url));
 
+const P = smoke
+  ? {
+      startRuns: 1,
+      gateway: { reps: 1, duration: 1 },
+      ws: { roundTrips: 10, reps: 1 },
+      memory: { target: 500, boundS: 10, chunkS: 1 },
+      api: { students: 50, sessions: 20, reps: 1, duration: 1 },
+      stampede: { students: 3, boundMs: 120_000, floorConcurrencies: [3] },
+    }
+  : {
+      startRuns: 20,
+      gateway: { reps: 3, duration: 3 },
+      ws: { roundTrips: 1000, reps: 3 },
+      memory: { target: 1_000_000, boundS: 150, chunkS: 10 },
+      api: { students: 1000, sessions: 200, reps: 3, duration: 5 },
+      stampede: (() => {
+        const n = Number(process.env.AULA_BENCH_STAMPEDE ?? 30);
+        return { students: n, boundMs: 300_000, floorConcurrencies: [4, n] };
+      })(),
+    };
+
+const f1 = (f: Figure, digits = 2, unit = " ms") => `${f.median.toFixed(digits)}${unit} (${f.min.toFixed(digits)}–${f.max.toFixed(digits)})`;
+const f0 = (f: Figure) => `${f.median.toFixed(0)} (${f.min.toFixed(0)}–${f.max.toFixed(0)})`;
+const x = (r: number) => `${r.toFixed(2)}×`;
+
+function gatewayRows(cases: GatewayCase[]): string[] {
+  const rows: string[] = [];
+  for (const c of cases) {
+    const label = `${c.upstream} upstream, c=${c.connections}`;
+    rows.push(`| Gateway req/s (${label}) | ${f0(c.gateway.rps)} | CHP ${f0(c.chp.rps)}; direct ${f0(c.direct.rps)} | ${x(c.rpsVsChp)} of CHP | ${c.upstream === "static" ? "≥ 2× CHP" : "—"} |`);
+    rows.push(`| Gateway p50 / p99 (${label}) | ${f1(c.gateway.p50)} / ${f1(c.gateway.p99)} | CHP ${f1(c.chp.p50)} / ${f1(c.chp.p99)}; direct ${f1(c.direct.p50)} / ${f1(c.direct.p99)} | +${c.addedP50Ms.toFixed(3)} ms p50 over direct (CHP +${c.chpAddedP50Ms.toFixed(3)}) | ${c.upstream === "notebook" ? "≤ +0.3 ms p50" : "—"} |`);
+    if (c.gateway.cpuPer1k && c.chp.cpuPer1k) rows.push(`| Proxy CPU per 1,000 req (${label}) | ${f1(c.gateway.cpuPer1k, 0)} | CHP ${f1(c.chp.cpuPer1k, 0)} | ${x(c.cpuVsChp)} of CHP | ${c.upstream === "static" ? "≤ 0.5× CHP" : "—"} |`);
+    const failures = c.gateway.failures + c.chp.failures + c.direct.failures;
+    if (failures > 0) rows.push(`| failures (${label}) | gateway ${c.gateway.failures} | CHP ${c.chp.failures}; direct ${c.direct.failures} | | 0 |`);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   await prepareTestTemplate();
   const stack = await startStack({ worker: true });
-  const out: Record<string, unknown> = { date: new Date().toISOString(), smoke };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), smoke, parameters: P };
   const table: string[] = ["| scenario | Aula | floor / peer | ratio | goal |", "|---|---|---|---|---|"];
+  const errors: string[] = [];
+  const scenario = async (name: string, boundMs: number, body: () => Promise<void>) => {
+    const t0 = performance.now();
+    try {
+      await bounded(name, boundMs, body());
+    } catch (error) {
+      errors.push(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      table.push(`| ${name} | FAILED: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]} | | | |`);
+    }
+    console.error(`[bench] ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
   try {
-    const s1 = await startToReady(stack, smoke ? 1 : 20);
-    out.startToReady = s1;
-    table.push(`| Start → Jupyter ready | ${fmtMs(s1.aula)} | docker run: ${fmtMs(s1.floor)} | ${s1.ratio.toFixed(2)}× | ≤ 1.15× |`);
+    await scenario("1. Start → ready", smoke ? 120_000 : 240_000, async () => {
+      const s1 = await startToReady(stack, P.startRuns);
+      out.startToReady = s1;
+      table.push(`| Start → Jupyter ready | ${fmtMs(s1.aula)} | docker run: ${fmtMs(s1.floor)} | ${s1.ratio.toFixed(2)}× | ≤ 1.15× |`);
+    });
+
+    const course = await setupCourse(stack);
+    const owner = await newStudent(stack, course, "nb");
+    await scenario("3/4/6a. Proxies", smoke ? 120_000 : 660_000, async () => {
+      const server = await startServer(stack, owner, course);
+      const proxies = await startProxies(owner, server);
+      try {
+        await scenario("3. Gateway", smoke ? 60_000 : 180_000, async () => {
+          const cases = await gatewayScenario(proxies, P.gateway);
+          out.gateway = cases;
+          table.push(...gatewayRows(cases));
+        });
+        await scenario("4. WebSocket", smoke ? 30_000 : 300_000, async () => {
+          const ws = await websocketScenario(proxies, P.ws);
+          out.websocket = ws;
+          table.push(`| WebSocket execute round trip (${ws.roundTrips} × ${ws.reps}) | ${f1(ws.gateway.medianRtt)} | CHP ${f1(ws.chp.medianRtt)}; direct ${f1(ws.direct.medianRtt)} | ${x(ws.rttVsChp)} of CHP, ${x(ws.rttVsDirect)} of direct | ≤ 1× CHP |`);
+          table.push(`| WebSocket total for ${ws.roundTrips} | ${f1(ws.gateway.total, 0)} | CHP ${f1(ws.chp.total, 0)}; direct ${f1(ws.direct.total, 0)} | ${x(ws.totalVsChp)} of CHP | ≤ 1× CHP |`);
+        });
+        await scenario("6a. Gateway memory", (P.memory.boundS + 30) * 1000, async () => {
+          const m = await gatewayMemory(proxies, P.memory);
+          out.gatewayMemory = m;
+          table.push(`| Gateway RSS after ${m.requests.toLocaleString("en")} requests (${m.seconds.toFixed(0)} s) | ${m.rssBeforeMb.toFixed(1)} → ${m.rssAfterMb.toFixed(1)} MiB | per chunk: ${m.trajectoryMb.map((v) => v.toFixed(0)).join(", ")} | ${x(m.rssAfterMb / m.rssBeforeMb)} | flat${m.failures ? `; ${m.failures} failures` : ""} |`);
+        });
+      } finally {
+        await proxies.stop();
+        await stopServer(stack, owner).catch(() => undefined);
+      }
+    });
+
+    await scenario("5. API under load", smoke ? 30_000 : 120_000, async () => {
+      const a = await apiLoadScenario(stack, course, P.api);
+      out.apiLoad = a;
+      table.push(`| API \`me/courses\` + \`me\`, ${a.students} students, ${a.sessions} sessions: p50 / p99 | ${f1(a.gateway.p50)} / ${f1(a.gateway.p99)} | api port direct: ${f1(a.direct.p50)} / ${f1(a.direct.p99)} | ${x(a.gateway.p99.median / a.direct.p99.median)} p99 of direct | p99 ≤ 20 ms |`);
+      table.push(`| API req/s (same) | ${f0(a.gateway.rps)} | direct ${f0(a.direct.rps)} | ${x(a.rpsVsDirect)} of direct | —${a.gateway.failures + a.direct.failures ? `; failures ${a.gateway.failures}+${a.direct.failures}` : ""} |`);
+      table.push(`| api CPU per 1,000 req (same) | ${f1(a.gateway.apiCpuPer1k, 0)} | direct ${f1(a.direct.apiCpuPer1k, 0)} | | — |`);
+    });
+
+    await scenario("2/6b. Stampede", smoke ? 150_000 : 480_000, async () => {
+      const s = await stampedeScenario(stack, course, P.stampede);
+      out.stampede = s;
+      table.push(`| Stampede: ${s.students} press Start within 1 s: failures, all ready | ${s.failures} failures, ${(s.allReadyMs / 1000).toFixed(1)} s | plain script (best concurrency ${s.floor.bestConcurrency}): ${(s.floor.allReadyMs / 1000).toFixed(1)} s | ${x(s.ratio)} | 0 failures, ≤ 1.2× |`);
+      table.push(`| Stampede order of service (share of pairs served in press order) | ${s.orderConcordance.toFixed(2)} | | | — |`);
+      table.push(`| Control plane RSS with ${s.students} running servers | ${s.controlPlaneRssTotalMb.toFixed(0)} MiB | ${Object.entries(s.controlPlaneRssMb).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")} | | — |`);
+    });
   } finally {
     await stack.stop();
   }
-  const md = `# Aula benchmarks ${String(out.date)}${smoke ? " (smoke run)" : ""}\n\nMedian (min–max).\n\n${table.join("\n")}\n`;
+  out.errors = errors;
+  const md = `# Aula benchmarks ${String(out.date)}${smoke ? " (smoke run)" : ""}\n\nMedian (min–max) over repeated runs; every ratio is against a baseline measured in the same run.\n\n${table.join("\n")}\n`;
   console.log(md);
   if (!smoke) {
     await mkdir(results, { recursive: true });
@@ -33,6 +136,7 @@ async function main(): Promise<void> {
     await writeFile(`${stem}.json`, JSON.stringify(out, null, 2) + "\n");
     await writeFile(`${stem}.md`, md);
   }
+  if (errors.length > 0) throw new Error(`${errors.length} scenario(s) failed:\n${errors.join("\n\n")}`);
 }
 
 main().then(

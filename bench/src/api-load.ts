@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { hashPassword, hashSecret, newCsrfToken, newSessionSecret, SESSION_COOKIE } from "@aula/domain";
+import type { Stack } from "../../e2e/src/stack";
+import { load, type LoadResult } from "./load";
+import { stackProcesses } from "./procs";
+import type { BenchCourse } from "./students";
+import { figure, type Figure } from "./stats";
+
+// Scenario 5: `students` students in the database (inserted directly, all with one precomputed
+// argon2 hash: hashing each would take minutes and is not what is measured), enrolled in the
+// course; `sessions` of them signed in, one per connection, loading the student dashboard data
+// (`GET /api/v1/me/courses`) and `GET /api/v1/me` in turn. Through the gateway (as browsers do)
+// and, as the baseline in the same run, straight to the api's port.
+
+export interface ApiTargetFigures {
+  rps: Figure;
+  p50: Figure;
+  p99: Figure;
+  failures: number;
+  /** The api process's CPU per 1,000 requests, ms. */
+  apiCpuPer1k: Figure;
+}
+
+export interface ApiLoadResult {
+  students: number;
+  sessions: number;
+  gateway: ApiTargetFigures;
+  direct: ApiTargetFigures;
+  /** gateway p99 (goal ≤ 20 ms). */
+  p99Ms: number;
+  /** gateway / direct requests/s. */
+  rpsVsDirect: number;
+}
+
+export async function apiLoadScenario(stack: Stack, course: BenchCourse, opts: { students: number; sessions: number; reps: number; duration: number }): Promise<ApiLoadResult> {
+  const db = stack.db;
+  const tag = randomBytes(3).toString("hex");
+  const passwordHash = await hashPassword(`pw-${randomBytes(8).toString("hex")}`);
+  const names = Array.from({ length: opts.students }, (_, i) => `ld${tag}${i}`);
+  await db.user.createMany({ data: names.map((username) => ({ username, displayName: `Load ${username}`, role: "STUDENT" as const, passwordHash })) });
+  const users = await db.user.findMany({ where: { username: { in: names } }, select: { id: true } });
+  await db.enrollment.createMany({ data: users.map((u) => ({ courseId: course.id, userId: u.id, role: "STUDENT" as const })) });
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + 24 * 3600_000);
+  const secrets = users.slice(0, opts.sessions).map((u) => ({ userId: u.id, secret: newSessionSecret() }));
+  await db.session.createMany({ data: secrets.map((s) => ({ userId: s.userId, tokenHash: hashSecret(s.secret), csrfToken: newCsrfToken(), createdAt: now, lastSeenAt: now, expiresAt })) });
+  const cookieFor = (i: number) => ({ cookie: `${SESSION_COOKIE}=${secrets[i % secrets.length]!.secret}` });
+
+  const apiPid = stackProcesses(stack.redisPrefix).find((p) => p.name === "api")?.pid;
+  const paths = ["/api/v1/me/courses", "/api/v1/me"];
+  const origins = { gateway: stack.url, direct: `http://127.0.0.1:${stack.ports.api}` };
+  const run = (origin: string, duration: number) =>
+    load({ url: `${origin}/api/v1/me`, paths, connections: opts.sessions, duration, headersFor: cookieFor, pids: apiPid ? [apiPid] : [] });
+
+  // Warm-up: session lookups, JIT, connection pools.
+  await run(origins.gateway, 1);
+  await run(origins.direct, 1);
+  const runs: Record<"gateway" | "direct", LoadResult[]> = { gateway: [], direct: [] };
+  for (let rep = 0; rep < opts.reps; rep++) {
+    const order = rep % 2 === 0 ? (["gateway", "direct"] as const) : (["direct", "gateway"] as const);
+    for (const t of order) runs[t].push(await run(origins[t], opts.duration));
+  }
+  const f = (rs: LoadResult[]): ApiTargetFigures => ({
+    rps: figure(rs.map((r) => r.rps)),
+    p50: figure(rs.map((r) => r.p50)),
+    p99: figure(rs.map((r) => r.p99)),
+    failures: rs.reduce((a, r) => a + r.failures, 0),
+    apiCpuPer1k: figure(rs.map((r) => r.cpuPer1k)),
+  });
+  const gateway = f(runs.gateway);
+  const direct = f(runs.direct);
+  return { students: opts.students, sessions: opts.sessions, gateway, direct, p99Ms: gateway.p99.median, rpsVsDirect: gateway.rps.median / direct.rps.median };
+}

@@ -1,0 +1,129 @@
+import Docker from "dockerode";
+import { randomBytes } from "node:crypto";
+import type { Stack } from "../../e2e/src/stack";
+import { controlPlaneRss, sleep } from "./procs";
+import { newStudent, pressStart, stopServer, type BenchCourse, type Student } from "./students";
+
+// Scenario 2 (light) and 6b: `n` students press Start within one second; failures, time until
+// all are ready (first 200 of /user/<name>/api/status through the gateway) and the order of
+// service; the control plane's RSS while all `n` servers run; then all stop. In the same run the
+// floor: the same number of containers of the same image started by a plain script (dockerode,
+// each until Jupyter answers on its published port) at the best of a few concurrencies.
+
+export interface StampedeResult {
+  students: number;
+  /** Starts refused or not ready within the bound (stop problems are listed in failureReasons only). */
+  failures: number;
+  failureReasons: string[];
+  /** Press → all ready, ms. */
+  allReadyMs: number;
+  /** Press → ready per student, in press order, ms (NaN: failed). */
+  readyMs: number[];
+  /** Kendall-style share of student pairs served in the order they pressed (1 = strict FIFO). */
+  orderConcordance: number;
+  /** RSS per control-plane process with all servers running, MiB. */
+  controlPlaneRssMb: Record<string, number>;
+  controlPlaneRssTotalMb: number;
+  floor: { bestConcurrency: number; allReadyMs: number; byConcurrency: Record<string, number> };
+  /** allReadyMs / floor (goal ≤ 1.2). */
+  ratio: number;
+}
+
+async function waitReady(url: string, headers: Record<string, string>, deadline: number): Promise<number> {
+  for (;;) {
+    try {
+      const r = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(5_000) });
+      await r.arrayBuffer();
+      if (r.status === 200) return performance.now();
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`not ready before the deadline`);
+    await sleep(100);
+  }
+}
+
+async function floorRun(docker: Docker, image: string, n: number, concurrency: number, boundMs: number): Promise<number> {
+  const ids: string[] = [];
+  const t0 = performance.now();
+  const deadline = Date.now() + boundMs;
+  let next = 0;
+  const one = async () => {
+    const token = randomBytes(24).toString("hex");
+    const c = await docker.createContainer({
+      Image: image,
+      Env: [`JUPYTER_TOKEN=${token}`, "AULA_BASE_URL=/user/floor/"],
+      Labels: { "aula.bench.floor": "1" },
+      ExposedPorts: { "8888/tcp": {} },
+      HostConfig: { PortBindings: { "8888/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] } },
+    });
+    ids.push(c.id);
+    await c.start();
+    const port = (await c.inspect()).NetworkSettings.Ports["8888/tcp"]?.[0]?.HostPort;
+    await waitReady(`http://127.0.0.1:${port}/user/floor/api/status`, { authorization: `token ${token}` }, deadline);
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, n) }, async () => {
+        while (next < n) {
+          next++;
+          await one();
+        }
+      }),
+    );
+    return performance.now() - t0;
+  } finally {
+    await Promise.all(ids.map((id) => docker.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+  }
+}
+
+export async function stampedeScenario(stack: Stack, course: BenchCourse, opts: { students: number; boundMs: number; floorConcurrencies: number[] }): Promise<StampedeResult> {
+  const students: Student[] = [];
+  for (let i = 0; i < opts.students; i++) students.push(await newStudent(stack, course, "st"));
+  const failureReasons: string[] = [];
+  const readyAt: number[] = new Array<number>(opts.students).fill(NaN);
+  const t0 = performance.now();
+  const deadline = Date.now() + opts.boundMs;
+  // Everyone presses within one second, spread evenly.
+  await Promise.all(
+    students.map(async (s, i) => {
+      await sleep((i * 1000) / opts.students);
+      const status = await pressStart(stack, s, course);
+      if (status !== 202) return void failureReasons.push(`${s.name}: start answered ${status}`);
+      try {
+        readyAt[i] = (await waitReady(`${stack.url}/user/${s.name}/api/status`, { cookie: s.cookie }, deadline)) - t0;
+      } catch (e) {
+        failureReasons.push(`${s.name}: ${(e as Error).message}`);
+      }
+    }),
+  );
+  const rss = controlPlaneRss(stack.redisPrefix);
+  const failures = failureReasons.length;
+  const allReadyMs = Math.max(...readyAt.filter(Number.isFinite));
+  let concordant = 0;
+  let pairs = 0;
+  for (let i = 0; i < readyAt.length; i++)
+    for (let j = i + 1; j < readyAt.length; j++) {
+      if (!Number.isFinite(readyAt[i]!) || !Number.isFinite(readyAt[j]!)) continue;
+      pairs++;
+      if (readyAt[i]! <= readyAt[j]!) concordant++;
+    }
+  await Promise.all(students.map((s) => stopServer(stack, s, 120_000).catch((e: unknown) => failureReasons.push(`${s.name} stop: ${(e as Error).message}`))));
+
+  const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+  const byConcurrency: Record<string, number> = {};
+  for (const c of opts.floorConcurrencies) byConcurrency[String(c)] = await floorRun(docker, course.image, opts.students, c, opts.boundMs);
+  const [bestConcurrency, floorMs] = Object.entries(byConcurrency).sort((a, b) => a[1] - b[1])[0]!;
+  return {
+    students: opts.students,
+    failures,
+    failureReasons: failureReasons.slice(0, 10),
+    allReadyMs,
+    readyMs: readyAt,
+    orderConcordance: pairs ? concordant / pairs : NaN,
+    controlPlaneRssMb: rss,
+    controlPlaneRssTotalMb: Object.values(rss).reduce((a, b) => a + b, 0),
+    floor: { bestConcurrency: Number(bestConcurrency), allReadyMs: floorMs, byConcurrency },
+    ratio: allReadyMs / floorMs,
+  };
+}
