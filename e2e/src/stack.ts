@@ -54,6 +54,8 @@ export interface StackOptions {
    * and volumes (label `aula.user=<username>`) of every user created through `createUser`.
    */
   worker?: boolean;
+  /** Extra environment for the worker only (e.g. `{ AULA_GPUS: "sim:2xH100-80GB" }`); ignored without `worker`. */
+  workerEnv?: Record<string, string>;
 }
 
 export interface Stack {
@@ -273,7 +275,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     procs.push(start("api", [path(ARTIFACTS.api.file)], path("apps/api"), dataDir ? { ...env, AULA_DATA_DIR: dataDir } : env));
     procs.push(start("web", [path("apps/web/node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(ports.web)], path("apps/web"), env));
     procs.push(start("gateway", [path(ARTIFACTS.gateway.file)], path("apps/gateway"), env));
-    if (dataDir) procs.push(start("worker", [path(ARTIFACTS.worker.file)], path("apps/worker"), { ...env, AULA_DATA_DIR: dataDir }));
+    if (dataDir) procs.push(start("worker", [path(ARTIFACTS.worker.file)], path("apps/worker"), { ...env, ...options.workerEnv, AULA_DATA_DIR: dataDir }));
     await waitUntilReady(url, procs);
     if (dataDir) {
       await new Promise((r) => setTimeout(r, WORKER_SETTLE_MS));
