@@ -3,7 +3,7 @@ import type { Db } from "@aula/db";
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Redis } from "ioredis";
-import { installErrorHandlers } from "./lib/error-handler";
+import { frameworkErrorHandler, installErrorHandlers } from "./lib/error-handler";
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits } from "./lib/login-limiter";
 import authPlugin from "./plugins/app/auth";
 import depsPlugin from "./plugins/app/deps";
@@ -65,6 +65,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,4 +1,4 @@
-import { httpStatusFor, isAppError, type ErrorCode, type ErrorEnvelope } from "@aula/contracts";
+import { AppError, httpStatusFor, isAppError, type ErrorCode, type ErrorEnvelope } from "@aula/contracts";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 interface FieldIssue {
@@ -15,6 +15,7 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: "payload_too_large", message: "The request body is too large." },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: "unsupported_media_type", message: "This endpoint does not accept that Content-Type; send application/json." },
   FST_ERR_BAD_URL: { code: "validation_failed", message: "The URL is not valid." },
+  FST_ERR_MAX_PARAM_LENGTH: { code: "validation_failed", message: "A part of the URL path is too long." },
 };
 
 function fieldIssues(error: FastifyError): FieldIssue[] {
@@ -58,6 +59,25 @@ export function toErrorResponse(error: unknown, request: FastifyRequest): { stat
   };
 }
 
+/**
+ * Fastify's router answers some bad URLs (undecodable, a path segment over maxParamLength) before
+ * any error handler runs; this gives them the same envelope. Pass as the `frameworkErrors` option.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toErrorResponse(error, request);
+  void reply.status(status).type("application/json; charset=utf-8").send(body);
+}
+
+/** True when a string anywhere in the value (keys included) holds a NUL, which PostgreSQL text refuses. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 32 || value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.some((v) => holdsNul(v, depth + 1));
+  // Parsed JSON, query and params only: never walk a raw upload stream or a Buffer.
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === "function") return false;
+  return Object.entries(value).some(([k, v]) => k.includes("\u0000") || holdsNul(v, depth + 1));
+}
+
 /** The single error handler and the 404 handler, set once on the root instance. */
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply: FastifyReply) => {
@@ -69,6 +89,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
       if (typeof retry === "number") void reply.header("retry-after", String(retry));
     }
     return reply.status(status).type("application/json; charset=utf-8").send(body);
+  });
+
+  // A NUL in a path parameter, query or JSON string is never meaningful, and PostgreSQL would
+  // refuse it mid-query (a 500): refuse it up front.
+  app.addHook("preValidation", async (request) => {
+    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
+      throw new AppError("validation_failed", "The request contains a NUL character.");
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {

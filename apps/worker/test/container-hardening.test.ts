@@ -1,0 +1,332 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import Docker from "dockerode";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@aula/db";
+import { createSession, requestServerStart } from "@aula/domain";
+import { createReadyStudent } from "@aula/domain/testing";
+import { createGateway, type Gateway } from "@aula/gateway";
+import { enqueueSpawn } from "@aula/queue";
+import { startServerWorkers } from "../src/servers/start-server-workers";
+import { createLogger } from "../src/log";
+import { createTestApp, type TestApp } from "../../api/test/support/test-app";
+
+// Issue #7, "Student containers": one real student container, spawned the way students get
+// theirs, audited from outside (docker inspect) and attacked from inside (docker exec as the
+// container's own user). Small limits keep the fork bomb and the memory hog quick.
+
+const MEMORY_MB = 512;
+const PIDS_LIMIT = 512;
+const run = promisify(execFile);
+
+async function newestPythonImage(docker: Docker): Promise<string> {
+  const images = await docker.listImages({ filters: { reference: ["aula-env/python"] } });
+  const newest = images.sort((a, b) => b.Created - a.Created)[0]?.RepoTags?.[0];
+  if (!newest) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
+  return newest;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("a spawned student container", () => {
+  let t: TestDatabase;
+  let redis: Redis;
+  let workerRedis: Redis;
+  let gateway: Gateway;
+  let api: TestApp;
+  let base: string;
+  let workers: Awaited<ReturnType<typeof startServerWorkers>>;
+  let dataDir: string;
+  let username: string;
+  let cookie: string;
+  let info: Docker.ContainerInspectInfo;
+  const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+  const prefix = `aula-test-${randomBytes(5).toString("hex")}`;
+
+  /** Runs `sh -c script` in the student's container as the container's own user (1000:1000). */
+  async function inside(script: string, timeoutMs = 40_000): Promise<ExecResult> {
+    try {
+      const { stdout, stderr } = await run("docker", ["exec", `aula-${username}`, "sh", "-c", script], { timeout: timeoutMs, encoding: "utf8" });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number | string; stdout?: string; stderr?: string };
+      return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+    }
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    api = await createTestApp();
+    redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    workerRedis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "aula-data-"));
+    workers = await startServerWorkers({
+      db: t.db,
+      docker,
+      publisher: redis,
+      workerRedis,
+      prefix,
+      dataDir,
+      log: createLogger("warn"),
+      readyTimeoutMs: 60_000,
+      spawnConcurrency: 2,
+      reconcileEveryMs: 3_600_000,
+      cullEveryMs: 3_600_000,
+    });
+    gateway = await createGateway({ db: t.db, redis, config: { apiPort: 1, webPort: 1, redisPrefix: prefix, publicUrl: "http://127.0.0.1:8000" } });
+    await new Promise<void>((r) => gateway.server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+
+    const { student, course } = await createReadyStudent(t.db, { image: await newestPythonImage(docker) });
+    username = student.username;
+    await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: { cpus: 1, memoryMb: MEMORY_MB } });
+    const server = await requestServerStart(t.db, { username, course: course.slug, week: 1, gpu: "none" });
+    await enqueueSpawn(workers.spawns, { serverId: server.id });
+    const session = await createSession(t.db, { userId: student.id, ip: null, userAgent: null });
+    cookie = `aula_session=${session.secret}`;
+    await until("RUNNING", async () => {
+      const row = await t.db.server.findUnique({ where: { id: server.id } });
+      if (row?.status === "FAILED") throw new Error(`spawn failed: ${row.failureReason}`);
+      return row?.status === "RUNNING";
+    });
+    info = await docker.getContainer(`aula-${username}`).inspect();
+  }, 120_000);
+
+  afterAll(async () => {
+    if (username) {
+      await docker.getContainer(`aula-${username}`).remove({ force: true }).catch(() => {});
+      for (const kind of ["home", "checkpoints", "cache"]) await docker.getVolume(`aula-${kind}-${username}`).remove().catch(() => {});
+    }
+    await workers?.close(true);
+    await gateway?.close();
+    await api?.close();
+    if (redis) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    }
+    await Promise.allSettled([redis?.quit(), workerRedis?.quit()]);
+    await t?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  describe("passes the inspect audit", () => {
+    it("runs as the non-root user 1000:1000, unprivileged, with every capability dropped and no-new-privileges", () => {
+      expect(info.Config.User).toBe("1000:1000");
+      expect(info.HostConfig.Privileged).toBe(false);
+      expect(info.HostConfig.CapDrop).toEqual(["ALL"]);
+      expect(info.HostConfig.CapAdd ?? []).toEqual([]);
+      expect(info.HostConfig.SecurityOpt).toContain("no-new-privileges");
+      const securityOpt = (info.HostConfig.SecurityOpt ?? []) as string[];
+      expect(securityOpt.some((o) => /unconfined/.test(o))).toBe(false);
+    });
+
+    it("has pids, memory (without extra swap) and CPU limits from the course policy", () => {
+      expect(info.HostConfig.PidsLimit).toBe(PIDS_LIMIT);
+      expect(info.HostConfig.Memory).toBe(MEMORY_MB * 1024 * 1024);
+      expect(info.HostConfig.MemorySwap).toBe(MEMORY_MB * 1024 * 1024);
+      expect(info.HostConfig.NanoCpus).toBe(1e9);
+    });
+
+    it("keeps its logs in a size-limited json-file", () => {
+      expect(info.HostConfig.LogConfig?.Type).toBe("json-file");
+      const logConfig = (info.HostConfig.LogConfig?.Config ?? {}) as Record<string, string>;
+      expect(Number.parseInt(logConfig["max-size"] ?? "", 10)).toBeGreaterThan(0);
+      expect(Number.parseInt(logConfig["max-file"] ?? "", 10)).toBeGreaterThan(0);
+    });
+
+    it("mounts no Docker socket: only its own volumes, plus the week's materials read-only", () => {
+      const sources = info.Mounts.map((m) => `${m.Source} -> ${m.Destination}`).join("\n");
+      expect(sources).not.toMatch(/docker\.sock|containerd\.sock|\/run\/|\/var\/run/);
+      for (const m of info.Mounts) {
+        if (m.Type === "volume") expect(m.Name).toMatch(new RegExp(`^aula-(home|checkpoints|cache)-${username}$`));
+        else {
+          expect(m.Type, `${m.Source} -> ${m.Destination}`).toBe("bind");
+          expect(m.Source.startsWith(`${dataDir}/`), m.Source).toBe(true);
+          expect(m.RW, m.Destination).toBe(false);
+        }
+      }
+      expect(info.HostConfig.Binds ?? []).toEqual([]);
+    });
+
+    it("shares neither the host's network, PID nor IPC namespace, nor its devices", () => {
+      expect(info.HostConfig.NetworkMode).not.toBe("host");
+      expect(info.HostConfig.PidMode ?? "").not.toBe("host");
+      expect(info.HostConfig.IpcMode ?? "").not.toBe("host");
+      expect(info.HostConfig.UTSMode ?? "").not.toBe("host");
+      expect(info.HostConfig.UsernsMode ?? "").not.toBe("host");
+      expect(info.HostConfig.Devices ?? []).toEqual([]);
+    });
+
+    it("publishes every port on 127.0.0.1 only", () => {
+      const portBindings = (info.HostConfig.PortBindings ?? {}) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+      const bindings = Object.values(portBindings).flatMap((b) => b ?? []);
+      expect(bindings.length).toBeGreaterThan(0);
+      for (const b of bindings) expect(b.HostIp).toBe("127.0.0.1");
+      const ports = (info.NetworkSettings.Ports ?? {}) as Record<string, { HostIp: string; HostPort: string }[] | null>;
+      const live = Object.values(ports).flatMap((b) => b ?? []);
+      expect(live.length).toBeGreaterThan(0);
+      for (const b of live) expect(b.HostIp).toBe("127.0.0.1");
+    });
+
+    it("requests no devices on a CPU environment", () => {
+      expect(info.HostConfig.DeviceRequests ?? []).toEqual([]);
+      expect(info.Config.Env).toContain("NVIDIA_VISIBLE_DEVICES=void");
+    });
+  });
+
+  describe("refuses privilege escalation from inside", () => {
+    it("runs docker exec as uid 1000 with no effective or bounding capabilities and NoNewPrivs set", async () => {
+      const r = await inside("id -u; id -g; grep -E '^(CapEff|CapBnd|CapPrm|NoNewPrivs):' /proc/self/status");
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split("\n");
+      expect(lines[0]).toBe("1000");
+      expect(lines[1]).toBe("1000");
+      expect(r.stdout).toMatch(/CapEff:\s+0+\n/);
+      expect(r.stdout).toMatch(/CapPrm:\s+0+\n/);
+      expect(r.stdout).toMatch(/CapBnd:\s+0+\n/);
+      expect(r.stdout).toMatch(/NoNewPrivs:\s+1/);
+    });
+
+    it("has no working sudo or su", async () => {
+      const sudo = await inside("sudo -n id -u </dev/null");
+      expect(sudo.code).not.toBe(0);
+      expect(sudo.stdout).not.toMatch(/^0$/m);
+      const su = await inside("echo root | su -c 'id -u' root");
+      expect(su.code).not.toBe(0);
+      expect(su.stdout).not.toMatch(/^0$/m);
+    });
+
+    it("gains no root through setuid(0) or any setuid binary in the image", async () => {
+      const setuid = await inside(`python3 -c "import os; os.setuid(0)"`);
+      expect(setuid.code).not.toBe(0);
+      expect(setuid.stderr).toMatch(/PermissionError|Operation not permitted/);
+      // setuid binaries stay harmless: with no-new-privileges the kernel ignores their setuid bit.
+      const su = await inside("for b in $(find / -xdev -perm -4000 -type f 2>/dev/null); do echo $b; done; grep -E '^NoNewPrivs:' /proc/self/status");
+      expect(su.stdout).toMatch(/NoNewPrivs:\s+1/);
+    });
+
+    it("cannot mount, mknod or create a user namespace", async () => {
+      // Refused, not merely missing (127 would be "command not found").
+      const refused = (r: ExecResult) => {
+        expect(r.code, r.stderr).not.toBe(0);
+        expect(r.code, r.stderr).not.toBe(127);
+      };
+      refused(await inside("mkdir -p /tmp/mnt && mount -t tmpfs x /tmp/mnt"));
+      refused(await inside("mknod /tmp/null-dev c 1 3"));
+      refused(await inside("unshare -r id -u"));
+      refused(await inside("unshare --user --map-root-user true"));
+      const viaLibc = await inside(`python3 -c "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); rc = libc.unshare(0x10000000); print(rc, ctypes.get_errno()); os._exit(0 if rc == 0 else 1)"`);
+      refused(viaLibc);
+      expect(viaLibc.stdout).toMatch(/^-1 (1|22|28)\b/);
+    });
+  });
+
+  describe("serves the student's files without handing them the portal's origin", () => {
+    it("sends an HTML file from /files/ with a CSP sandbox, so its script runs in an opaque origin", async () => {
+      const html = "<script>fetch('/api/v1/me')</script>";
+      const put = await fetch(`${base}/user/${username}/api/contents/evil.html`, {
+        method: "PUT",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ type: "file", format: "text", content: html }),
+      });
+      expect(put.status).toBeLessThan(300);
+      const res = await fetch(`${base}/user/${username}/files/evil.html`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-security-policy") ?? "").toMatch(/\bsandbox\b/);
+      expect(res.headers.get("content-security-policy") ?? "").not.toMatch(/allow-same-origin/);
+      // A notebook rendered to HTML (script in a markdown cell) is sandboxed the same way.
+      const nb = { cells: [{ cell_type: "markdown", metadata: {}, source: html }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
+      const putNb = await fetch(`${base}/user/${username}/api/contents/evil.ipynb`, { method: "PUT", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ type: "notebook", format: "json", content: nb }) });
+      expect(putNb.status).toBeLessThan(300);
+      const rendered = await fetch(`${base}/user/${username}/nbconvert/html/evil.ipynb?download=false`, { headers: { cookie } });
+      expect(rendered.status).toBe(200);
+      expect(rendered.headers.get("content-security-policy") ?? "").toMatch(/\bsandbox\b/);
+      expect(rendered.headers.get("content-security-policy") ?? "").not.toMatch(/allow-same-origin/);
+    });
+  });
+
+  describe("keeps resource abuse inside the student's own limits", () => {
+    it("stops a fork bomb at the pids limit while the api keeps answering its health check", async () => {
+      const bomb = [
+        "import os, signal, time",
+        "kids = []",
+        "try:",
+        "    while len(kids) < 5000:",
+        "        pid = os.fork()",
+        "        if pid == 0:",
+        "            time.sleep(60)",
+        "            os._exit(0)",
+        "        kids.append(pid)",
+        '    print("unbounded", len(kids))',
+        "except OSError as e:",
+        '    print("blocked", len(kids), e.errno)',
+        "finally:",
+        "    for k in kids:",
+        "        try: os.kill(k, signal.SIGKILL)",
+        "        except OSError: pass",
+        "    for k in kids:",
+        "        try: os.waitpid(k, 0)",
+        "        except OSError: pass",
+      ].join("\n");
+      const pending = inside(`timeout 20 python3 -c '${bomb}'`);
+      const health: number[] = [];
+      let done = false;
+      void pending.finally(() => {
+        done = true;
+      });
+      while (!done) {
+        const started = Date.now();
+        const reply = await api.app.inject({ method: "GET", url: "/api/v1/health" });
+        health.push(reply.statusCode);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const r = await pending;
+      const match = /blocked (\d+) (\d+)/.exec(r.stdout);
+      expect(match, `${r.stdout}\n${r.stderr}`).not.toBeNull();
+      expect(Number(match?.[1])).toBeLessThan(PIDS_LIMIT);
+      expect(health.length).toBeGreaterThan(0);
+      expect(health.every((s) => s === 200)).toBe(true);
+      // The container recovers: its Jupyter still answers through the gateway once the bomb is gone.
+      const status = await until("Jupyter after the fork bomb", async () => {
+        const res = await fetch(`${base}/user/${username}/api/status`, { headers: { cookie } });
+        return res.status === 200 ? res : null;
+      }, 20_000);
+      expect(status.status).toBe(200);
+    }, 60_000);
+
+    it("OOM-kills a memory hog inside the container's limit and leaves the container and its Jupyter running", async () => {
+      const hog = await inside(`python3 -c "x = bytearray(b'x') * (${MEMORY_MB * 2} * 1024 * 1024); print('allocated')"`);
+      expect(hog.stdout).not.toContain("allocated");
+      // SIGKILL from the kernel's OOM killer (137 through docker exec), or a MemoryError at best.
+      expect(hog.code === 137 || /MemoryError/.test(hog.stderr), `exit ${hog.code}: ${hog.stderr}`).toBe(true);
+      const events = await inside("cat /sys/fs/cgroup/memory.events 2>/dev/null || true");
+      if (events.stdout.includes("oom_kill")) expect(Number(/oom_kill (\d+)/.exec(events.stdout)?.[1])).toBeGreaterThan(0);
+      const after = await docker.getContainer(`aula-${username}`).inspect();
+      expect(after.State.Running).toBe(true);
+      const res = await fetch(`${base}/user/${username}/api/status`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      expect((await api.app.inject({ method: "GET", url: "/api/v1/health" })).statusCode).toBe(200);
+    }, 60_000);
+  });
+});
