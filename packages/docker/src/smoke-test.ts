@@ -153,6 +153,8 @@ async function kernelRoundTrip(args: { origin: string; baseUrl: string; token: s
       }, 60_000);
       const msgId = randomBytes(8).toString("hex");
       let text = "";
+      let reply: { status?: string; evalue?: string } | undefined;
+      let idle = false;
       ws.on("unexpected-response", (_req, res) => {
         clearTimeout(timer);
         reject(new SmokeTestError(`the kernel WebSocket was refused with ${res.statusCode} (Host and Origin as behind the gateway)`));
@@ -175,13 +177,17 @@ async function kernelRoundTrip(args: { origin: string; baseUrl: string; token: s
       });
       ws.on("message", (data) => {
         const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-        const msg = JSON.parse(raw.toString("utf8")) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { text?: string; status?: string; evalue?: string } };
+        const msg = JSON.parse(raw.toString("utf8")) as { msg_type?: string; parent_header?: { msg_id?: string }; content?: { text?: string; status?: string; evalue?: string; execution_state?: string } };
         if (msg.parent_header?.msg_id !== msgId) return;
         if (msg.msg_type === "stream") text += msg.content?.text ?? "";
-        if (msg.msg_type === "execute_reply") {
+        if (msg.msg_type === "execute_reply") reply = msg.content ?? {};
+        // The reply (shell) and the output (iopub) travel on different channels with no order
+        // between them; the output is complete only when iopub reports the kernel idle again.
+        if (msg.msg_type === "status" && msg.content?.execution_state === "idle") idle = true;
+        if (reply && idle) {
           clearTimeout(timer);
           ws.close();
-          if (msg.content?.status !== "ok") reject(new SmokeTestError(`the kernel answered ${msg.content?.status}: ${msg.content?.evalue ?? ""}`));
+          if (reply.status !== "ok") reject(new SmokeTestError(`the kernel answered ${reply.status}: ${reply.evalue ?? ""}`));
           else resolve(text);
         }
       });
