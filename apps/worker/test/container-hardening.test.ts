@@ -16,6 +16,7 @@ import { enqueueSpawn } from "@aula/queue";
 import { startServerWorkers } from "../src/servers/start-server-workers";
 import { createLogger } from "../src/log";
 import { createTestApp, type TestApp } from "../../api/test/support/test-app";
+import { newestPythonImage, until } from "./support/waits";
 
 // Issue #7, "Student containers": one real student container, spawned the way students get
 // theirs, audited from outside (docker inspect) and attacked from inside (docker exec as the
@@ -24,23 +25,6 @@ import { createTestApp, type TestApp } from "../../api/test/support/test-app";
 const MEMORY_MB = 512;
 const PIDS_LIMIT = 512;
 const run = promisify(execFile);
-
-async function newestPythonImage(docker: Docker): Promise<string> {
-  const images = await docker.listImages({ filters: { reference: ["aula-env/python"] } });
-  const newest = images.sort((a, b) => b.Created - a.Created)[0]?.RepoTags?.[0];
-  if (!newest) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-  return newest;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface ExecResult {
   code: number;
@@ -97,7 +81,7 @@ describe("a spawned student container", () => {
     await new Promise<void>((r) => gateway.server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
 
-    const { student, course } = await createReadyStudent(t.db, { image: await newestPythonImage(docker) });
+    const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });
     username = student.username;
     await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: { cpus: 1, memoryMb: MEMORY_MB } });
     const server = await requestServerStart(t.db, { username, course: course.slug, week: 1, gpu: "none" });

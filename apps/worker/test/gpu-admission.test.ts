@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -12,6 +11,7 @@ import { createCourseWithWeeks, createPublishedEnvironment, createTestUser, enro
 import { enqueueSpawn, enqueueStop, readProgressHistory } from "@aula/queue";
 import { createLogger } from "../src/log";
 import { startServerWorkers } from "../src/servers/start-server-workers";
+import { newestPythonImage, until } from "./support/waits";
 
 // Class start with every real part: 50 students ask for a GPU at once on a node with 4
 // (simulated) GPUs, served by two workers. Containers are the published python image.
@@ -19,23 +19,6 @@ import { startServerWorkers } from "../src/servers/start-server-workers";
 const GPUS = 4;
 const COURSE_A = 35;
 const COURSE_B = 15;
-
-function newestPythonImage(): string {
-  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).trim();
-  const tag = out.split("\n")[0];
-  if (!tag) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-  return tag;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 150_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The largest number of ledger intervals open at the same instant. */
 function maxOverlap(intervals: { allocatedAt: Date; releasedAt: Date | null }[]): number {

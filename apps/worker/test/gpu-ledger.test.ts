@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -16,29 +16,13 @@ import { createLogger } from "../src/log";
 import { startServerWorkers } from "../src/servers/start-server-workers";
 import { meterGpuUsage } from "../src/gpus/usage-meter";
 import { startDockerProxy } from "./support/docker-proxy";
+import { newestPythonImage, until } from "./support/waits";
 
 // The GPU ledger with real parts: a GPU-hour quota running out under a real server, a worker
 // SIGKILLed between its GPU allocation and its container, and what a real-GPU spawn asks Docker.
 
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-
-function newestPythonImage(): string {
-  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).trim();
-  const tag = out.split("\n")[0];
-  if (!tag) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-  return tag;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("the GPU ledger", () => {
   let t: TestDatabase;

@@ -14,6 +14,7 @@ import { LABEL_DEPLOYMENT, LABEL_SERVER } from "@aula/docker";
 import { createSpawnQueue, createStopQueue, enqueueSpawn, enqueueStop } from "@aula/queue";
 import { createLogger } from "../src/log";
 import { reconcileServers } from "../src/servers/reconciler";
+import { newestPythonImage, until } from "./support/waits";
 
 // Recovery with real parts: the reconciler against Docker, and a worker process killed with
 // SIGKILL in the middle of a spawn.
@@ -21,24 +22,6 @@ import { reconcileServers } from "../src/servers/reconciler";
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
-
-function newestPythonImage(): Promise<string> {
-  return docker.listImages({ filters: { reference: ["aula-env/python"] } }).then((images) => {
-    const newest = images.sort((a, b) => b.Created - a.Created)[0]?.RepoTags?.[0];
-    if (!newest) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-    return newest;
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("recovery", () => {
   let t: TestDatabase;
@@ -62,7 +45,7 @@ describe("recovery", () => {
   });
 
   async function labelledContainer(serverId: string, deployment: string): Promise<string> {
-    const c = await docker.createContainer({ Image: await newestPythonImage(), Cmd: ["sleep", "300"], Labels: { [LABEL_SERVER]: serverId, [LABEL_DEPLOYMENT]: deployment } });
+    const c = await docker.createContainer({ Image: newestPythonImage(), Cmd: ["sleep", "300"], Labels: { [LABEL_SERVER]: serverId, [LABEL_DEPLOYMENT]: deployment } });
     created.push(c.id);
     return c.id;
   }
@@ -71,7 +54,7 @@ describe("recovery", () => {
     const orphan = await labelledContainer(randomUUID(), prefix);
     const foreign = await labelledContainer(randomUUID(), `${prefix}-other`);
 
-    const { student, course } = await createReadyStudent(t.db, { image: await newestPythonImage() });
+    const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });
     const server = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
     await t.db.server.update({ where: { id: server.id }, data: { status: "RUNNING", hostPort: 1, readyAt: new Date() } });
     const gpu = await t.db.gpu.create({ data: { uuid: `GPU-${randomUUID()}`, index: 0, name: "sim", memoryMb: 1000, simulated: true } });
@@ -113,7 +96,7 @@ describe("recovery", () => {
   }
 
   it("a worker killed mid-spawn leaves no orphan: the next worker finishes the spawn or fails it with a reason", async () => {
-    const { student, course } = await createReadyStudent(t.db, { image: await newestPythonImage() });
+    const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });
     const server = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
     const spawns = createSpawnQueue(redis, prefix);
     const stops = createStopQueue(redis, prefix);

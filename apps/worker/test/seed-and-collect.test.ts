@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -18,27 +17,11 @@ import { LABEL_COLLECT } from "../src/collect/helper-container";
 import { collectedPath } from "../src/collect/collect-processor";
 import { startServerWorkers } from "../src/servers/start-server-workers";
 import { createLogger } from "../src/log";
+import { newestPythonImage, until } from "./support/waits";
 
 // 2-practicas reaches the student's workspace without a shared filesystem (a tar through the
 // Docker API, never overwriting their edits), and collecting reads every student's volume
 // through an offline, read-only helper container into one archive. Real Docker, real image.
-
-function newestPythonImage(): string {
-  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).trim();
-  const tag = out.split("\n").find((l) => l && !l.endsWith(":<none>"));
-  if (!tag) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-  return tag;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every file of a .tar.gz: name → content. */
 async function readArchive(file: string): Promise<Map<string, string>> {

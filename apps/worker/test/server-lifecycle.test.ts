@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,26 +14,10 @@ import { createGateway, type Gateway } from "@aula/gateway";
 import { enqueueSpawn, enqueueStop } from "@aula/queue";
 import { startServerWorkers } from "../src/servers/start-server-workers";
 import { createLogger } from "../src/log";
+import { newestPythonImage, until } from "./support/waits";
 
 // The heart of the platform with every real part: PostgreSQL, Redis + BullMQ, Docker Engine
 // running the published python image, and the gateway proxying HTTP and the kernel WebSocket.
-
-function newestPythonImage(): string {
-  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).trim();
-  const tag = out.split("\n")[0];
-  if (!tag) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-  return tag;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("a student server from Start to Stop", () => {
   let t: TestDatabase;
@@ -109,7 +92,8 @@ describe("a student server from Start to Stop", () => {
     expect(inspect.Config.User).toBe("1000:1000");
     expect(inspect.HostConfig.CapDrop).toEqual(["ALL"]);
     expect(inspect.HostConfig.SecurityOpt).toContain("no-new-privileges");
-    expect(inspect.HostConfig.PortBindings?.["8888/tcp"]?.[0]?.HostIp).toBe("127.0.0.1");
+    const bindings = inspect.HostConfig.PortBindings as Record<string, { HostIp: string }[] | undefined> | undefined;
+    expect(bindings?.["8888/tcp"]?.[0]?.HostIp).toBe("127.0.0.1");
     expect(inspect.HostConfig.DeviceRequests ?? []).toEqual([]);
     expect(inspect.HostConfig.NanoCpus).toBe(os.cpus().length * 1e9);
 
@@ -138,7 +122,7 @@ describe("a student server from Start to Stop", () => {
         ),
       );
       ws.on("message", (raw) => {
-        const msg = JSON.parse(String(raw)) as { msg_type: string; parent_header: { msg_id?: string }; content: { data?: Record<string, string> } };
+        const msg = JSON.parse((raw as Buffer).toString("utf8")) as { msg_type: string; parent_header: { msg_id?: string }; content: { data?: Record<string, string> } };
         if (msg.msg_type === "execute_result" && msg.parent_header.msg_id === msgId) {
           clearTimeout(timer);
           ws.close();
