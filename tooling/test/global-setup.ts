@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import net from "node:net";
-import { prepareTestTemplate } from "@aula/db";
+import { dropTestTemplate, prepareTestTemplate } from "@aula/db";
 
 async function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -17,7 +17,7 @@ async function reachable(host: string, port: number): Promise<boolean> {
 }
 
 // Tests need the real services; a missing one stops the whole run here, once, with the fix.
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   if (!process.env.AULA_TEST_DATABASE_URL && !process.env.DATABASE_URL) {
     throw new Error("AULA_TEST_DATABASE_URL is not set. Run the tests with `./aula test`, which starts PostgreSQL, Redis and dockerd.");
   }
@@ -30,5 +30,11 @@ export default async function setup(): Promise<void> {
   } catch {
     throw new Error("Docker Engine is not answering (docker info failed). Run the tests with `./aula test`, which starts dockerd.");
   }
+  // A template of this run's own: a second run on the same PostgreSQL (a developer's checkout
+  // and a clean clone, say) must not drop it from under this one. Test workers inherit the env.
+  process.env.AULA_TEST_TEMPLATE = `aula_test_template_${process.pid}`;
   await prepareTestTemplate();
+  return async () => {
+    await dropTestTemplate();
+  };
 }

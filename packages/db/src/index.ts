@@ -1,6 +1,6 @@
 export { createDb, type Db, type CreateDbOptions } from "./client";
 export { runMigrations, defaultMigrationsDir, type MigrationResult, type RunMigrationsOptions } from "./migrate";
-export { createTestDatabase, prepareTestTemplate, TEST_TEMPLATE_DB, type TestDatabase } from "./test-database";
+export { createTestDatabase, dropTestTemplate, prepareTestTemplate, TEST_TEMPLATE_DB, type TestDatabase } from "./test-database";
 export { isUniqueViolation } from "./errors";
 export * from "./generated/enums";
 export { Prisma } from "./generated/client";

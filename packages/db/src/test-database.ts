@@ -4,8 +4,11 @@ import { createDb, type Db } from "./client";
 import { runMigrations } from "./migrate";
 
 // Test databases are clones of one migrated template: CREATE DATABASE … TEMPLATE takes ~100 ms,
-// running every migration per test file would take seconds.
+// running every migration per test file would take seconds. Each test run names its own
+// template (AULA_TEST_TEMPLATE, set by the global setup), so two runs on one PostgreSQL never
+// drop each other's.
 export const TEST_TEMPLATE_DB = "aula_test_template";
+const templateName = () => process.env.AULA_TEST_TEMPLATE ?? TEST_TEMPLATE_DB;
 
 function requireTestUrl(): string {
   const url = process.env.AULA_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -36,9 +39,15 @@ async function adminQuery(url: string, sql: string): Promise<void> {
 /** Recreates and migrates the template database. Called once per test run (vitest globalSetup). */
 export async function prepareTestTemplate(): Promise<void> {
   const url = requireTestUrl();
-  await adminQuery(url, `DROP DATABASE IF EXISTS "${TEST_TEMPLATE_DB}" WITH (FORCE)`);
-  await adminQuery(url, `CREATE DATABASE "${TEST_TEMPLATE_DB}"`);
-  await runMigrations({ url: withDatabase(url, TEST_TEMPLATE_DB) });
+  const name = templateName();
+  await adminQuery(url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await adminQuery(url, `CREATE DATABASE "${name}"`);
+  await runMigrations({ url: withDatabase(url, name) });
+}
+
+/** Drops this run's template (global teardown). */
+export async function dropTestTemplate(): Promise<void> {
+  await adminQuery(requireTestUrl(), `DROP DATABASE IF EXISTS "${templateName()}" WITH (FORCE)`);
 }
 
 export interface TestDatabase {
@@ -55,7 +64,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   // Two clones of the same template at the same instant can collide on the template's lock.
   for (let attempt = 0; ; attempt++) {
     try {
-      await adminQuery(base, `CREATE DATABASE "${name}" TEMPLATE "${TEST_TEMPLATE_DB}"`);
+      await adminQuery(base, `CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
       break;
     } catch (error) {
       if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
