@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -52,6 +52,39 @@ describe("readBuildContext", () => {
   it("refuses a Dockerfile path outside the folder and a missing Dockerfile", async () => {
     await expect(readBuildContext({ dir, dockerfile: "../Dockerfile" })).rejects.toThrow(/outside the build context/);
     await expect(readBuildContext({ dir, dockerfile: "Nope" })).rejects.toThrow(/not found/);
+  });
+
+  describe("with a shared folder", () => {
+    let shared: string;
+    beforeEach(async () => {
+      shared = await mkdtemp(path.join(tmpdir(), "aula-shared-"));
+      await writeFile(path.join(shared, "contract.py"), "shared\n");
+      await writeFile(path.join(shared, "aula-start"), "#!/bin/sh\n# shared\n");
+      await writeFile(path.join(shared, ".dockerignore"), "*.md\n");
+    });
+    afterEach(async () => {
+      await rm(shared, { recursive: true, force: true });
+    });
+
+    it("adds its files at the root, the environment's own file winning, and applies its .dockerignore", async () => {
+      await write("README.md", "docs");
+      const ctx = await readBuildContext({ dir, dockerfile: "Dockerfile.offline", exclude: ["Dockerfile"], sharedDir: shared });
+      expect(ctx.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile.offline", "aula-start", "contract.py", "lib/helper.py"]);
+      expect(ctx.files.find((f) => f.path === "aula-start")?.bytes.toString()).toBe("#!/bin/sh\n");
+    });
+
+    it("hashes the same as a folder holding copies of the shared files", async () => {
+      await rm(path.join(dir, "aula-start"));
+      const merged = await readBuildContext({ dir, dockerfile: "Dockerfile.offline", exclude: ["Dockerfile"], sharedDir: shared });
+      for (const f of ["contract.py", "aula-start", ".dockerignore"]) await writeFile(path.join(dir, f), await readFile(path.join(shared, f)));
+      const copied = await readBuildContext({ dir, dockerfile: "Dockerfile.offline", exclude: ["Dockerfile"] });
+      expect(contentHash({ recipe: "offline", files: merged.files, baseImageIds: [] })).toBe(contentHash({ recipe: "offline", files: copied.files, baseImageIds: [] }));
+    });
+
+    it("refuses a symbolic link in the shared folder too", async () => {
+      await symlink("/etc/passwd", path.join(shared, "passwd"));
+      await expect(readBuildContext({ dir, dockerfile: "Dockerfile.offline", sharedDir: shared })).rejects.toThrow(/symbolic link/);
+    });
   });
 
   it("packs exactly the listed files, executable bits included", async () => {

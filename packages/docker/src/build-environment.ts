@@ -1,3 +1,4 @@
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
 import { BuildStatus, type Db, type ImageBuildModel as ImageBuild } from "@aula/db";
@@ -15,7 +16,7 @@ import {
   syncEnvironments,
   type BuildLogBatch,
 } from "@aula/domain";
-import { BuildContextError, contentHash, readBuildContext } from "./build-context";
+import { BuildContextError, SHARED_CONTEXT_DIR, contentHash, readBuildContext } from "./build-context";
 import { LABEL_ENVIRONMENT } from "./container-spec";
 import { imageExists } from "./docker-util";
 import { ImageBuildError, buildImage } from "./image-builder";
@@ -122,7 +123,12 @@ export async function runImageBuild(opts: RunImageBuildOptions): Promise<RunImag
 
     const base = await resolveBase(db, docker, recipe.base, log);
     const other = def.manifest.recipes[recipeName === "online" ? "offline" : "online"].dockerfile;
-    const context = await readBuildContext({ dir: def.dir, dockerfile: recipe.dockerfile, exclude: other === recipe.dockerfile ? [] : [other] });
+    const context = await readBuildContext({
+      dir: def.dir,
+      dockerfile: recipe.dockerfile,
+      exclude: other === recipe.dockerfile ? [] : [other],
+      sharedDir: path.join(opts.environmentsDir, SHARED_CONTEXT_DIR),
+    });
     const hash = contentHash({ recipe: recipeName, files: context.files, baseImageIds: [base.id] });
     const tag = imageTagFor(name, hash);
     await recordBuildPlan(db, buildId, { recipe: recipeName, contentHash: hash, imageTag: tag });
