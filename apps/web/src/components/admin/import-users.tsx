@@ -1,11 +1,12 @@
 "use client";
 
-import { IMPORT_CSV_MAX_BYTES, type ImportReport } from "@aula/contracts";
+import type { ImportReport } from "@aula/contracts";
 import { useRef, useState, type FormEvent } from "react";
 import { errorMessage } from "../../lib/api";
 import { downloadText, toCsv } from "../../lib/csv";
 import { useApi } from "../../lib/session";
 import { ErrorText } from "../ui/error-text";
+import { CreatedAccounts, RefusedRows, chosenCsv } from "../ui/import-report";
 
 const HEADER = "username,display name,email,role,course";
 
@@ -23,15 +24,12 @@ export function ImportUsers({ onImported }: { onImported: () => void }) {
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const file = fileRef.current?.files?.[0];
-    if (!file) {
-      setError("Choose a CSV file first.");
+    const chosen = chosenCsv(fileRef.current);
+    if ("error" in chosen) {
+      setError(chosen.error);
       return;
     }
-    if (file.size > IMPORT_CSV_MAX_BYTES) {
-      setError(`This file is ${(file.size / 1024 / 1024).toFixed(1)} MB; the limit is ${IMPORT_CSV_MAX_BYTES / 1024 / 1024} MB. Split it into smaller files.`);
-      return;
-    }
+    const { file } = chosen;
     setBusy(true);
     setError(null);
     setReport(null);
@@ -80,60 +78,8 @@ export function ImportUsers({ onImported }: { onImported: () => void }) {
           <p className="report-summary">
             {plural(report.created.length, "user", "users")} created, {plural(report.refused.length, "row", "rows")} refused.
           </p>
-          {report.created.length > 0 && (
-            <>
-              <h3>Created</h3>
-              <p className="small">These passwords are shown only once. Download them now to hand them out.</p>
-              <button type="button" className="button" onClick={download}>
-                Download created users as CSV
-              </button>
-              <div className="table-wrap">
-                <table className="table compact">
-                  <thead>
-                    <tr>
-                      <th scope="col">Row</th>
-                      <th scope="col">Username</th>
-                      <th scope="col">Password</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {report.created.map((c) => (
-                      <tr key={`${c.row}-${c.username}`}>
-                        <td>{c.row}</td>
-                        <td className="mono">{c.username}</td>
-                        <td className="mono">{c.password}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            </>
-          )}
-          {report.refused.length > 0 && (
-            <>
-              <h3>Refused</h3>
-              <div className="table-wrap">
-                <table className="table compact">
-                  <thead>
-                    <tr>
-                      <th scope="col">Row</th>
-                      <th scope="col">Username</th>
-                      <th scope="col">Reason</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {report.refused.map((r) => (
-                      <tr key={`${r.row}-${r.username ?? ""}`}>
-                        <td>{r.row}</td>
-                        <td className="mono">{r.username ?? <span className="muted">—</span>}</td>
-                        <td>{r.reason}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            </>
-          )}
+          <CreatedAccounts created={report.created} downloadLabel="Download created users as CSV" onDownload={download} />
+          <RefusedRows refused={report.refused} />
         </div>
       )}
     </>

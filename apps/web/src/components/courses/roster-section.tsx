@@ -1,11 +1,12 @@
 "use client";
 
-import { IMPORT_CSV_MAX_BYTES, type EnrollReport, type RosterImportReport } from "@aula/contracts";
+import type { EnrollReport, RosterImportReport } from "@aula/contracts";
 import { useRef, useState, type FormEvent } from "react";
 import { errorMessage } from "../../lib/api";
 import { downloadText, toCsv } from "../../lib/csv";
 import { useApi } from "../../lib/session";
 import { ErrorText } from "../ui/error-text";
+import { CreatedAccounts, RefusedRows, chosenCsv } from "../ui/import-report";
 import styles from "./courses.module.css";
 
 const HEADER = "username,display name,email";
@@ -23,9 +24,9 @@ export function RosterSection({ slug, onChanged }: { slug: string; onChanged: ()
 
   async function onImport(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const file = fileRef.current?.files?.[0];
-    if (!file) return setError("Choose a CSV file first.");
-    if (file.size > IMPORT_CSV_MAX_BYTES) return setError(`This file is ${(file.size / 1024 / 1024).toFixed(1)} MB; split it into files under ${IMPORT_CSV_MAX_BYTES / 1024 / 1024} MB.`);
+    const chosen = chosenCsv(fileRef.current);
+    if ("error" in chosen) return setError(chosen.error);
+    const { file } = chosen;
     setBusy(true);
     setError(null);
     setReport(null);
@@ -105,53 +106,9 @@ export function RosterSection({ slug, onChanged }: { slug: string; onChanged: ()
           <p className="report-summary">
             {report.created.length} created, {report.enrolled.length} existing enrolled, {report.refused.length} refused.
           </p>
-          {report.created.length > 0 && (
-            <>
-              <p className="small">These passwords are shown only once. Download them now to hand them out.</p>
-              <button type="button" className="button" onClick={downloadPasswords}>
-                Download passwords as CSV
-              </button>
-              <table className="table compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Row</th>
-                    <th scope="col">Username</th>
-                    <th scope="col">Password</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.created.map((c) => (
-                    <tr key={c.username}>
-                      <td>{c.row}</td>
-                      <td className="mono">{c.username}</td>
-                      <td className="mono">{c.password}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </>
-          )}
+          <CreatedAccounts created={report.created} downloadLabel="Download passwords as CSV" onDownload={downloadPasswords} />
           {report.enrolled.length > 0 && <p className="small">Enrolled existing accounts: {report.enrolled.map((e) => e.username).join(", ")}.</p>}
-          {report.refused.length > 0 && (
-            <table className="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">Row</th>
-                  <th scope="col">Username</th>
-                  <th scope="col">Refused because</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.refused.map((r) => (
-                  <tr key={`${r.row}-${r.username ?? ""}`}>
-                    <td>{r.row}</td>
-                    <td className="mono">{r.username ?? "—"}</td>
-                    <td>{r.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <RefusedRows refused={report.refused} />
         </div>
       )}
     </section>
