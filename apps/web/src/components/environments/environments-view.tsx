@@ -9,6 +9,7 @@ import { formatDateTime } from "../../lib/format";
 import { useApi } from "../../lib/session";
 import { ErrorText } from "../ui/error-text";
 import { PageHeader } from "../ui/page-header";
+import { CleanupSection } from "./cleanup-section";
 import styles from "./environments.module.css";
 import { BUILD_STATUS_LABEL, buildStatusClass, formatMb, gpuLabel } from "./format";
 
@@ -180,6 +181,7 @@ export function EnvironmentsView() {
           </>
         )}
       </section>
+      <CleanupSection />
     </>
   );
 }
