@@ -36,7 +36,7 @@ describe("buildContainerSpec", () => {
     expect(hc.CapAdd).toBeUndefined();
     expect(hc.SecurityOpt).toEqual(["no-new-privileges"]);
     expect(hc.Privileged).toBe(false);
-    expect(hc.NetworkMode).toBe("bridge");
+    expect(hc.NetworkMode).toBe("aula-students");
     expect(hc.LogConfig).toEqual({ Type: "json-file", Config: { "max-size": "10m", "max-file": "2" } });
     expect(hc.Binds).toBeUndefined();
     expect(JSON.stringify(hc)).not.toContain("docker.sock");

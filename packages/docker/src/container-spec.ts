@@ -1,4 +1,5 @@
 import type Dockerode from "dockerode";
+import { STUDENT_NETWORK } from "./student-network";
 
 /** The port every Aula student image listens on (docker/environments/README.md, "contract"). */
 export const JUPYTER_PORT = 8888;
@@ -52,6 +53,8 @@ export interface ContainerSpecOptions {
   deployment?: string;
   /** Overrides the container name (smoke tests use a unique one so they never clash). */
   name?: string;
+  /** The Docker network to join; default the student network (ensureStudentNetwork). */
+  network?: string;
 }
 
 export class ContainerSpecError extends Error {
@@ -119,7 +122,9 @@ export function buildContainerSpec(opts: ContainerSpecOptions): Dockerode.Contai
   const env = [`JUPYTER_TOKEN=${opts.token}`, `AULA_BASE_URL=${baseUrl}`];
   const hostConfig: Dockerode.HostConfig = {
     PortBindings: { [JUPYTER_PORT_KEY]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
-    NetworkMode: "bridge",
+    // Never "host" nor docker0: the student network has inter-container traffic off, so one
+    // student's container cannot reach another's Jupyter or kernel ports.
+    NetworkMode: opts.network ?? STUDENT_NETWORK,
     Memory: opts.memoryMb * 1024 * 1024,
     // Same as Memory: no swap, so the limit students see is the one they get.
     MemorySwap: opts.memoryMb * 1024 * 1024,

@@ -63,4 +63,5 @@ export {
   type ListedMig,
   type RunCommand,
 } from "./gpu-inventory";
+export { ensureStudentNetwork, STUDENT_NETWORK, STUDENT_BRIDGE, LABEL_NETWORK, StudentNetworkError, type StudentNetworkInfo } from "./student-network";
 export { pruneBuildCache, removeUnusedEnvironmentImages, type MaintenanceResult } from "./maintenance";

@@ -5,6 +5,7 @@ import type Dockerode from "dockerode";
 import WebSocket from "ws";
 import { buildContainerSpec, JUPYTER_PORT_KEY, LABEL_SMOKE } from "./container-spec";
 import { isNotFound } from "./docker-util";
+import { ensureStudentNetwork } from "./student-network";
 
 export class SmokeTestError extends Error {
   override name = "SmokeTestError";
@@ -64,6 +65,8 @@ export async function smokeTest(opts: SmokeTestOptions): Promise<SmokeTestResult
   const baseUrl = `/user/${username}/`;
   let container: Dockerode.Container | undefined;
   try {
+    // Same network as a student's server; `./aula up` builds before the worker ever ran.
+    await ensureStudentNetwork(docker);
     container = await docker.createContainer(spec);
     await container.start();
     const started = Date.now();

@@ -2,6 +2,7 @@ import http from "node:http";
 import type Dockerode from "dockerode";
 import { JUPYTER_PORT_KEY, LABEL_DEPLOYMENT, LABEL_SERVER, LABEL_SMOKE } from "./container-spec";
 import { isNotFound } from "./docker-util";
+import { ensureStudentNetwork, STUDENT_NETWORK } from "./student-network";
 
 export class SpawnError extends Error {
   override name = "SpawnError";
@@ -15,7 +16,7 @@ export class SpawnError extends Error {
  */
 export async function startServerContainer(docker: Dockerode, spec: Dockerode.ContainerCreateOptions): Promise<{ containerId: string; hostPort: number }> {
   if (spec.name) await removeContainer(docker, spec.name);
-  const container = await docker.createContainer(spec);
+  const container = await createInNetwork(docker, spec);
   try {
     await container.start();
     const info = await container.inspect();
@@ -26,6 +27,21 @@ export async function startServerContainer(docker: Dockerode, spec: Dockerode.Co
   } catch (error) {
     await container.remove({ force: true }).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * The worker makes the student network at start; one removed since (by hand, or a daemon whose
+ * state was wiped) is made again here instead of failing every spawn until a restart.
+ */
+async function createInNetwork(docker: Dockerode, spec: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {
+  try {
+    return await docker.createContainer(spec);
+  } catch (error) {
+    const missingNetwork = isNotFound(error) && spec.HostConfig?.NetworkMode === STUDENT_NETWORK && /network/i.test(String((error as Error).message));
+    if (!missingNetwork) throw error;
+    await ensureStudentNetwork(docker);
+    return docker.createContainer(spec);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { ensureStudentNetwork } from "@aula/docker";
 import { createSpawnQueue, createStopQueue, queueNames, type SpawnPayload, type StopPayload } from "@aula/queue";
 import { cullIdleServers } from "./culler";
 import { reconcileServers } from "./reconciler";
@@ -23,6 +24,9 @@ export interface ServerWorkersOptions extends ServerJobDeps {
 export async function startServerWorkers(options: ServerWorkersOptions) {
   const { log } = options;
   const opts: ServerWorkersOptions = { ...options, hostCpus: options.hostCpus ?? (await options.docker.info() as { NCPU: number }).NCPU };
+  // Before any spawn: every student server joins this network (no inter-container traffic).
+  const network = await ensureStudentNetwork(opts.docker);
+  if (network.created) log.info("created the student network", { network: network.name });
   const spawns = createSpawnQueue(opts.publisher, opts.prefix);
   const stops = createStopQueue(opts.publisher, opts.prefix);
   spawns.on("error", (err) => log.warn("spawn queue error", { err }));
