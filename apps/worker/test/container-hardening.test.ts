@@ -1,22 +1,10 @@
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { promisify } from "node:util";
-import Docker from "dockerode";
-import { Redis } from "ioredis";
+import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@aula/db";
-import { createSession, requestServerStart } from "@aula/domain";
-import { createReadyStudent } from "@aula/domain/testing";
-import { createGateway, type Gateway } from "@aula/gateway";
-import { enqueueSpawn } from "@aula/queue";
-import { startServerWorkers } from "../src/servers/start-server-workers";
-import { createLogger } from "../src/log";
 import { createTestApp, type TestApp } from "../../api/test/support/test-app";
-import { newestPythonImage, until } from "./support/waits";
+import { createServerHarness, type GatewayHandle, type ServerHarness, type WorkerSet } from "./support/server-harness";
+import { until } from "./support/waits";
 
 // Issue #7, "Student containers": one real student container, spawned the way students get
 // theirs, audited from outside (docker inspect) and attacked from inside (docker exec as the
@@ -33,19 +21,13 @@ interface ExecResult {
 }
 
 describe("a spawned student container", () => {
-  let t: TestDatabase;
-  let redis: Redis;
-  let workerRedis: Redis;
-  let gateway: Gateway;
+  let h: ServerHarness;
+  let set: WorkerSet;
+  let gw: GatewayHandle;
   let api: TestApp;
-  let base: string;
-  let workers: Awaited<ReturnType<typeof startServerWorkers>>;
-  let dataDir: string;
   let username: string;
   let cookie: string;
   let info: Docker.ContainerInspectInfo;
-  const docker = new Docker({ socketPath: "/var/run/docker.sock" });
-  const prefix = `aula-test-${randomBytes(5).toString("hex")}`;
 
   /** Runs `sh -c script` in the student's container as the container's own user (1000:1000). */
   async function inside(script: string, timeoutMs = 40_000): Promise<ExecResult> {
@@ -59,58 +41,20 @@ describe("a spawned student container", () => {
   }
 
   beforeAll(async () => {
-    t = await createTestDatabase();
+    h = await createServerHarness();
     api = await createTestApp();
-    redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-    workerRedis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
-    dataDir = await mkdtemp(path.join(os.tmpdir(), "aula-data-"));
-    workers = await startServerWorkers({
-      db: t.db,
-      docker,
-      publisher: redis,
-      workerRedis,
-      prefix,
-      dataDir,
-      log: createLogger("warn"),
-      readyTimeoutMs: 60_000,
-      spawnConcurrency: 2,
-      reconcileEveryMs: 3_600_000,
-      cullEveryMs: 3_600_000,
-    });
-    gateway = await createGateway({ db: t.db, redis, config: { apiPort: 1, webPort: 1, redisPrefix: prefix, publicUrl: "http://127.0.0.1:8000" } });
-    await new Promise<void>((r) => gateway.server.listen(0, "127.0.0.1", r));
-    base = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
-
-    const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });
-    username = student.username;
-    await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: { cpus: 1, memoryMb: MEMORY_MB } });
-    const server = await requestServerStart(t.db, { username, course: course.slug, week: 1, gpu: "none" });
-    await enqueueSpawn(workers.spawns, { serverId: server.id });
-    const session = await createSession(t.db, { userId: student.id, ip: null, userAgent: null });
-    cookie = `aula_session=${session.secret}`;
-    await until("RUNNING", async () => {
-      const row = await t.db.server.findUnique({ where: { id: server.id } });
-      if (row?.status === "FAILED") throw new Error(`spawn failed: ${row.failureReason}`);
-      return row?.status === "RUNNING";
-    });
-    info = await docker.getContainer(`aula-${username}`).inspect();
+    set = await h.startWorkers();
+    gw = await h.startGateway();
+    const started = await h.startStudentServer(set, { cpus: 1, memoryMb: MEMORY_MB });
+    username = started.student.username;
+    cookie = started.cookie;
+    await h.untilRunning(started.server.id);
+    info = await h.docker.getContainer(`aula-${username}`).inspect();
   }, 120_000);
 
   afterAll(async () => {
-    if (username) {
-      await docker.getContainer(`aula-${username}`).remove({ force: true }).catch(() => {});
-      for (const kind of ["home", "checkpoints", "cache"]) await docker.getVolume(`aula-${kind}-${username}`).remove().catch(() => {});
-    }
-    await workers?.close(true);
-    await gateway?.close();
     await api?.close();
-    if (redis) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-    }
-    await Promise.allSettled([redis?.quit(), workerRedis?.quit()]);
-    await t?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await h?.close();
   }, 60_000);
 
   describe("passes the inspect audit", () => {
@@ -145,7 +89,7 @@ describe("a spawned student container", () => {
         if (m.Type === "volume") expect(m.Name).toMatch(new RegExp(`^aula-(home|checkpoints|cache)-${username}$`));
         else {
           expect(m.Type, `${m.Source} -> ${m.Destination}`).toBe("bind");
-          expect(m.Source.startsWith(`${dataDir}/`), m.Source).toBe(true);
+          expect(m.Source.startsWith(`${h.dataDir}/`), m.Source).toBe(true);
           expect(m.RW, m.Destination).toBe(false);
         }
       }
@@ -228,21 +172,21 @@ describe("a spawned student container", () => {
   describe("serves the student's files without handing them the portal's origin", () => {
     it("sends an HTML file from /files/ with a CSP sandbox, so its script runs in an opaque origin", async () => {
       const html = "<script>fetch('/api/v1/me')</script>";
-      const put = await fetch(`${base}/user/${username}/api/contents/evil.html`, {
+      const put = await fetch(`${gw.base}/user/${username}/api/contents/evil.html`, {
         method: "PUT",
         headers: { cookie, "content-type": "application/json" },
         body: JSON.stringify({ type: "file", format: "text", content: html }),
       });
       expect(put.status).toBeLessThan(300);
-      const res = await fetch(`${base}/user/${username}/files/evil.html`, { headers: { cookie } });
+      const res = await fetch(`${gw.base}/user/${username}/files/evil.html`, { headers: { cookie } });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-security-policy") ?? "").toMatch(/\bsandbox\b/);
       expect(res.headers.get("content-security-policy") ?? "").not.toMatch(/allow-same-origin/);
       // A notebook rendered to HTML (script in a markdown cell) is sandboxed the same way.
       const nb = { cells: [{ cell_type: "markdown", metadata: {}, source: html }], metadata: {}, nbformat: 4, nbformat_minor: 5 };
-      const putNb = await fetch(`${base}/user/${username}/api/contents/evil.ipynb`, { method: "PUT", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ type: "notebook", format: "json", content: nb }) });
+      const putNb = await fetch(`${gw.base}/user/${username}/api/contents/evil.ipynb`, { method: "PUT", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ type: "notebook", format: "json", content: nb }) });
       expect(putNb.status).toBeLessThan(300);
-      const rendered = await fetch(`${base}/user/${username}/nbconvert/html/evil.ipynb?download=false`, { headers: { cookie } });
+      const rendered = await fetch(`${gw.base}/user/${username}/nbconvert/html/evil.ipynb?download=false`, { headers: { cookie } });
       expect(rendered.status).toBe(200);
       expect(rendered.headers.get("content-security-policy") ?? "").toMatch(/\bsandbox\b/);
       expect(rendered.headers.get("content-security-policy") ?? "").not.toMatch(/allow-same-origin/);
@@ -293,7 +237,7 @@ describe("a spawned student container", () => {
       expect(health.every((s) => s === 200)).toBe(true);
       // The container recovers: its Jupyter still answers through the gateway once the bomb is gone.
       const status = await until("Jupyter after the fork bomb", async () => {
-        const res = await fetch(`${base}/user/${username}/api/status`, { headers: { cookie } });
+        const res = await fetch(`${gw.base}/user/${username}/api/status`, { headers: { cookie } });
         return res.status === 200 ? res : null;
       }, 20_000);
       expect(status.status).toBe(200);
@@ -306,9 +250,9 @@ describe("a spawned student container", () => {
       expect(hog.code === 137 || /MemoryError/.test(hog.stderr), `exit ${hog.code}: ${hog.stderr}`).toBe(true);
       const events = await inside("cat /sys/fs/cgroup/memory.events 2>/dev/null || true");
       if (events.stdout.includes("oom_kill")) expect(Number(/oom_kill (\d+)/.exec(events.stdout)?.[1])).toBeGreaterThan(0);
-      const after = await docker.getContainer(`aula-${username}`).inspect();
+      const after = await h.docker.getContainer(`aula-${username}`).inspect();
       expect(after.State.Running).toBe(true);
-      const res = await fetch(`${base}/user/${username}/api/status`, { headers: { cookie } });
+      const res = await fetch(`${gw.base}/user/${username}/api/status`, { headers: { cookie } });
       expect(res.status).toBe(200);
       expect((await api.app.inject({ method: "GET", url: "/api/v1/health" })).statusCode).toBe(200);
     }, 60_000);
