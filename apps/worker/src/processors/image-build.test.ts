@@ -1,58 +1,33 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
-import Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BuildStatus, createTestDatabase, type TestDatabase } from "@aula/db";
-import { requestBuild, startBuild, syncEnvironments } from "@aula/domain";
-import { ensurePublishedPython, removeEnvironmentImages, writeFixtureEnvironment } from "@aula/docker/testing";
-import { buildLogChannel, createImageBuildQueue, enqueueImageBuild, parseBuildLogMessage, type BuildLogMessage, type ImageBuildQueue } from "@aula/queue";
+import { BuildStatus } from "@aula/db";
+import { requestBuild, startBuild } from "@aula/domain";
+import { buildLogChannel, enqueueImageBuild, parseBuildLogMessage, type BuildLogMessage, type ImageBuildQueue } from "@aula/queue";
 import { UnrecoverableError, type Job } from "bullmq";
+import { createBuildFixture, type BuildFixture } from "../../test/support/build-fixture";
+import { redisUrl } from "../../test/support/server-harness";
+import { until } from "../../test/support/waits";
 import { createLogger } from "../log";
 import { startWorker, type RunningWorker } from "../worker";
 import { createImageBuildProcessor, recoverImageBuilds, WORKER_STOPPED_MESSAGE } from "./image-build";
 
-const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = `aula-test-${randomBytes(4).toString("hex")}`;
-const name = `fixture-${randomBytes(4).toString("hex")}`;
-const docker = new Docker();
 const log = createLogger("silent");
-let tdb: TestDatabase;
+let f: BuildFixture;
+let tdb: BuildFixture["tdb"];
 let root: string;
+let name: string;
+let prefix: string;
 let publisher: Redis;
 let queue: ImageBuildQueue;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  root = await mkdtemp(path.join(tmpdir(), "aula-worker-envs-"));
-  await ensurePublishedPython(tdb.db, docker);
-  await writeFixtureEnvironment(root, { name });
-  await syncEnvironments({ db: tdb.db, environmentsDir: root });
-  publisher = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  queue = createImageBuildQueue(publisher, prefix);
+  f = await createBuildFixture();
+  ({ tdb, root, name, prefix, redis: publisher, queue } = f);
 }, 900_000);
 
 afterAll(async () => {
-  await queue?.obliterate({ force: true }).catch(() => {});
-  await queue?.close();
-  const keys = await publisher.keys(`${prefix}:*`);
-  if (keys.length) await publisher.del(...keys);
-  await publisher?.quit();
-  await removeEnvironmentImages(docker, name);
-  await rm(root, { recursive: true, force: true });
-  await tdb?.drop();
+  await f?.close();
 });
 
 describe("image-build processor", () => {
@@ -74,7 +49,7 @@ describe("image-build processor", () => {
       await enqueueImageBuild(queue, { buildId: build.id });
       // A second enqueue of the same build (a joined request) adds no second job.
       await enqueueImageBuild(queue, { buildId: build.id });
-      await waitFor("the end message", async () => messages.some((m) => m.type === "end"));
+      await until("the end message", async () => messages.some((m) => m.type === "end"));
 
       const row = await tdb.db.imageBuild.findUniqueOrThrow({ where: { id: build.id } });
       expect(row.status).toBe(BuildStatus.SUCCEEDED);
@@ -93,7 +68,7 @@ describe("image-build processor", () => {
   }, 180_000);
 
   it("fails a job whose payload is not a build id without retrying it", async () => {
-    const processor = createImageBuildProcessor({ db: tdb.db, docker, publisher, prefix, environmentsDir: root, recipePreference: "offline", log });
+    const processor = createImageBuildProcessor({ db: tdb.db, docker: f.docker, publisher, prefix, environmentsDir: root, recipePreference: "offline", log });
     await expect(processor({ data: { buildId: "not-a-uuid" }, opts: { attempts: 3 }, attemptsMade: 0 } as unknown as Job<{ buildId: string }>)).rejects.toBeInstanceOf(UnrecoverableError);
   });
 });
