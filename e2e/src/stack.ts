@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, type Db, type TestDatabase } from "@aula/db";
+import { createDb, createTestDatabase, type Db, type TestDatabase } from "@aula/db";
 import { createUser, type CreateUserOptions } from "@aula/domain";
 import { Redis } from "ioredis";
 
@@ -56,7 +56,20 @@ export interface StackOptions {
   worker?: boolean;
   /** Extra environment for the worker only (e.g. `{ AULA_GPUS: "sim:2xH100-80GB" }`); ignored without `worker`. */
   workerEnv?: Record<string, string>;
+  /** Start the web app (default true). Tests that only use the api and /user/ routes skip it: Next.js is the slowest to start. */
+  web?: boolean;
+  /** Ports instead of stackPorts() (the fault suite uses 17000s). */
+  ports?: StackPorts;
+  /**
+   * A database of the caller's own (e.g. on a private PostgreSQL the test restarts), already
+   * migrated; the stack neither creates nor drops it. Default: a fresh createTestDatabase().
+   */
+  databaseUrl?: string;
+  /** Redis of the caller's own (e.g. a private redis-server the test restarts). Default: REDIS_URL. */
+  redisUrl?: string;
 }
+
+export type StackProcess = "api" | "web" | "gateway" | "worker";
 
 export interface Stack {
   /** The gateway's URL: the only address tests (and browsers) use. */
@@ -69,6 +82,12 @@ export interface Stack {
   createUser(options: { username: string; role: TestUser["role"]; displayName?: string; password?: string }): Promise<TestUser>;
   /** The last output of one of the stack's processes ("api", "web", "gateway", "worker"), for failure messages. */
   output(name: string): string;
+  /** The pid of one of the stack's processes while it runs, else null. */
+  pid(name: StackProcess): number | null;
+  /** Kills exactly that process (default SIGKILL, as a crash would) and waits until it has exited. */
+  kill(name: StackProcess, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts that process again with the same environment (after kill); it does not wait for readiness. */
+  start(name: StackProcess): void;
   stop(): Promise<void>;
 }
 
@@ -156,10 +175,10 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function waitUntilReady(url: string, procs: Proc[]): Promise<void> {
+async function waitUntilReady(url: string, procs: Proc[], web: boolean): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   // Health proves gateway → api → database and Redis; /login proves gateway → web.
-  const checks = [`${url}/api/v1/health`, `${url}/login`];
+  const checks = [`${url}/api/v1/health`, ...(web ? [`${url}/login`] : [])];
   for (;;) {
     const dead = procs.find((p) => !p.running);
     if (dead) throw new Error(dead.describeExit());
@@ -203,6 +222,7 @@ export async function removeUserContainers(username: string): Promise<void> {
 
 async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on("error", () => {});
   try {
     await redis.connect();
     let cursor = "0";
@@ -226,18 +246,25 @@ function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, NODE_ENV: "production", LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1", ...overrides };
 }
 
+/** A caller's database: used as is, only disconnected at stop. */
+function ownDatabase(url: string): Pick<TestDatabase, "url" | "db" | "drop"> {
+  const db = createDb({ url, max: 5 });
+  return { url, db, drop: () => db.$disconnect() };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   assertBuilt(options);
   if (options.worker) await assertDocker();
-  const ports = stackPorts();
+  const web = options.web ?? true;
+  const ports = options.ports ?? stackPorts();
   await assertPortFree(ports.gateway, "gateway");
   await assertPortFree(ports.api, "api");
-  await assertPortFree(ports.web, "web");
+  if (web) await assertPortFree(ports.web, "web");
 
   const url = `http://127.0.0.1:${ports.gateway}`;
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const redisPrefix = `aula-e2e-${randomBytes(4).toString("hex")}`;
-  const database: TestDatabase = await createTestDatabase();
+  const database: Pick<TestDatabase, "url" | "db" | "drop"> = options.databaseUrl ? ownDatabase(options.databaseUrl) : await createTestDatabase();
   const env = childEnv({
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,
@@ -251,6 +278,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.worker ? await mkdtemp(join(tmpdir(), "aula-e2e-data-")) : null;
   const usernames: string[] = [];
   const procs: Proc[] = [];
+  const starters = new Map<StackProcess, () => Proc>();
+  const launch = (name: StackProcess) => {
+    const starter = starters.get(name);
+    if (!starter) throw new Error(`This stack has no ${name} process.`);
+    const proc = starter();
+    const at = procs.findIndex((p) => p.name === name);
+    if (at >= 0) procs[at] = proc;
+    else procs.push(proc);
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -272,11 +308,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     // The api stores course materials where the worker mounts them from.
-    procs.push(start("api", [path(ARTIFACTS.api.file)], path("apps/api"), dataDir ? { ...env, AULA_DATA_DIR: dataDir } : env));
-    procs.push(start("web", [path("apps/web/node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(ports.web)], path("apps/web"), env));
-    procs.push(start("gateway", [path(ARTIFACTS.gateway.file)], path("apps/gateway"), env));
-    if (dataDir) procs.push(start("worker", [path(ARTIFACTS.worker.file)], path("apps/worker"), { ...env, ...options.workerEnv, AULA_DATA_DIR: dataDir }));
-    await waitUntilReady(url, procs);
+    starters.set("api", () => start("api", [path(ARTIFACTS.api.file)], path("apps/api"), dataDir ? { ...env, AULA_DATA_DIR: dataDir } : env));
+    if (web) starters.set("web", () => start("web", [path("apps/web/node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1", "-p", String(ports.web)], path("apps/web"), env));
+    starters.set("gateway", () => start("gateway", [path(ARTIFACTS.gateway.file)], path("apps/gateway"), env));
+    if (dataDir) starters.set("worker", () => start("worker", [path(ARTIFACTS.worker.file)], path("apps/worker"), { ...env, ...options.workerEnv, AULA_DATA_DIR: dataDir }));
+    for (const name of starters.keys()) launch(name);
+    await waitUntilReady(url, procs, web);
     if (dataDir) {
       await new Promise((r) => setTimeout(r, WORKER_SETTLE_MS));
       const dead = procs.find((p) => !p.running);
@@ -301,6 +338,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     output(name) {
       return procs.find((p) => p.name === name)?.tail() ?? "";
+    },
+    pid(name) {
+      const proc = procs.find((p) => p.name === name);
+      return proc?.running ? (proc.child.pid ?? null) : null;
+    },
+    async kill(name, signal = "SIGKILL") {
+      const proc = procs.find((p) => p.name === name);
+      if (!proc?.running) return;
+      proc.child.kill(signal);
+      await proc.exited;
+    },
+    start(name) {
+      if (procs.find((p) => p.name === name)?.running) throw new Error(`${name} is already running.`);
+      launch(name);
     },
     stop,
   };

@@ -1,0 +1,33 @@
+import { execFileSync } from "node:child_process";
+
+/** The newest published python environment image; the fault tests spawn real servers from it. */
+export function newestPythonImage(): string {
+  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).trim();
+  const tag = out.split("\n")[0];
+  if (!tag) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
+  return tag;
+}
+
+/**
+ * Polls `fn` until it returns something truthy; fails naming `what` (and the last error, if the
+ * probe threw) after `timeoutMs`. Bounds are generous: these tests assert end states, not speed.
+ */
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 120_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
