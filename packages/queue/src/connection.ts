@@ -41,3 +41,21 @@ export async function closeRedis(...clients: Redis[]): Promise<void> {
     }),
   );
 }
+
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
+// ioredis' messages for a command that could not be sent or answered because the connection is
+// down, and Redis' own while it reloads its append-only file after a restart.
+const UNAVAILABLE_MESSAGE = /^Connection is closed|Stream isn't writeable|Reached the max retries per request limit|^LOADING |^MASTERDOWN|^TRYAGAIN/;
+
+/**
+ * True when an error means Redis is unreachable or restarting (not a bad command). The api
+ * answers those with 503 `service_unavailable`; ioredis reconnects by itself.
+ */
+export function isRedisUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 4) return false;
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+  if (e.name === "MaxRetriesPerRequestError") return true;
+  if (typeof e.code === "string" && SOCKET_CODES.has(e.code)) return true;
+  if (typeof e.message === "string" && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  return e.cause !== undefined && e.cause !== error ? isRedisUnavailable(e.cause, depth + 1) : false;
+}

@@ -1,4 +1,4 @@
-export { createRedis, closeRedis, type CreateRedisOptions, type RedisRole } from "./connection";
+export { createRedis, closeRedis, isRedisUnavailable, type CreateRedisOptions, type RedisRole } from "./connection";
 export { queueNames, jobNames, type QueueName } from "./names";
 export {
   ImageBuildPayload,

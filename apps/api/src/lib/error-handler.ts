@@ -1,4 +1,6 @@
 import { AppError, httpStatusFor, isAppError, type ErrorCode, type ErrorEnvelope } from "@aula/contracts";
+import { isDatabaseUnavailable } from "@aula/db";
+import { isRedisUnavailable } from "@aula/queue";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 interface FieldIssue {
@@ -17,6 +19,9 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_BAD_URL: { code: "validation_failed", message: "The URL is not valid." },
   FST_ERR_MAX_PARAM_LENGTH: { code: "validation_failed", message: "A part of the URL path is too long." },
 };
+
+/** What a 503 for an unreachable PostgreSQL or Redis suggests: both reconnect within seconds. */
+const DEPENDENCY_RETRY_AFTER_S = 5;
 
 function fieldIssues(error: FastifyError): FieldIssue[] {
   const context = error.validationContext ?? "body";
@@ -52,6 +57,12 @@ export function toErrorResponse(error: unknown, request: FastifyRequest): { stat
     const code: ErrorCode = fastifyError.statusCode === 413 ? "payload_too_large" : fastifyError.statusCode === 415 ? "unsupported_media_type" : fastifyError.statusCode === 404 ? "not_found" : "validation_failed";
     return { status: httpStatusFor[code], body: envelope(request, code, "The request could not be processed; check its format."), unexpected: false };
   }
+  // PostgreSQL or Redis down or restarting: not a bug, and it passes by itself once they are back
+  // (pg's pool and ioredis reconnect). A 503 with a stable code tells scripts and the portal to
+  // retry, where a 500 would page someone.
+  if (isDatabaseUnavailable(error) || isRedisUnavailable(error)) {
+    return { status: 503, body: envelope(request, "service_unavailable", "Aula cannot reach its database or queue right now. Try again in a few seconds."), unexpected: false };
+  }
   return {
     status: 500,
     body: envelope(request, "internal_error", `Something went wrong on our side. If it keeps happening, give this request id to an admin: ${request.id}`),
@@ -83,7 +94,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply: FastifyReply) => {
     const { status, body, unexpected } = toErrorResponse(error, request);
     if (unexpected) request.log.error({ err: error }, "unexpected error");
+    else if (status === 503) request.log.warn({ err: error, code: body.error.code }, "a dependency is unavailable");
     else request.log.info({ code: body.error.code, status }, "request refused");
+    if (status === 503) void reply.header("retry-after", String(DEPENDENCY_RETRY_AFTER_S));
     if (status === 429 && isAppError(error)) {
       const retry = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
       if (typeof retry === "number") void reply.header("retry-after", String(retry));

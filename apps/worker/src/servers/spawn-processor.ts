@@ -83,6 +83,7 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
     if (!row || (row.status !== "QUEUED" && row.status !== "STARTING")) return;
 
     let admittedGpu: string | null = null;
+    let claimedAt: Date | null = null;
     if (row.status === "QUEUED" && row.gpuRequest !== "NONE") {
       const admission = await admitGpu(serverId, row.gpuRequest === "PREFERRED" && row.cpuFallback);
       if (admission === "gone") return;
@@ -93,7 +94,8 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       }
       if (admission.admitted) admittedGpu = admission.gpuName;
     } else {
-      const claimed = await db.server.updateMany({ where: { id: serverId, status: { in: ["QUEUED", "STARTING"] } }, data: { status: "STARTING", startedAt: new Date() } });
+      claimedAt = new Date();
+      const claimed = await db.server.updateMany({ where: { id: serverId, status: { in: ["QUEUED", "STARTING"] } }, data: { status: "STARTING", startedAt: claimedAt } });
       if (claimed.count === 0) return;
     }
 
@@ -102,6 +104,14 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       include: { user: { select: { username: true } }, environment: { select: { name: true } }, course: { select: { slug: true } }, week: { select: { number: true } } },
     });
     const username = server.user.username;
+    // The claim's startedAt fences this delivery. A worker that loses its job lock (Redis down
+    // for longer than the lock, found by the fault suite) keeps running while BullMQ hands the
+    // same job to another delivery, which claims the row again with a new startedAt. From then
+    // on that one owns the spawn: this one must neither finish it nor undo it — before the fence
+    // each removed the other's container by name, leaving a RUNNING row with no container.
+    const fence = claimedAt ?? server.startedAt;
+    const stillMine = async () => (await db.server.count({ where: { id: serverId, status: "STARTING", startedAt: fence } })) === 1;
+    let createdId: string | null = null;
     try {
       let gpuUuids: string[] = [];
       if (server.usesGpu) {
@@ -115,8 +125,15 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       await mkdir(teoria, { recursive: true });
       const spec = serverContainerSpec(server, { teoria, prefix, gpuUuids, ...(deps.hostCpus !== undefined ? { hostCpus: deps.hostCpus } : {}) });
       await progress("starting", "Starting your environment…", 45);
+      // startServerContainer replaces a container of the same name: never the new owner's.
+      if (!(await stillMine())) return;
       const { containerId, hostPort } = await startServerContainer(docker, spec);
-      await db.server.update({ where: { id: serverId }, data: { containerId, hostPort } });
+      createdId = containerId;
+      const recorded = await db.server.updateMany({ where: { id: serverId, startedAt: fence }, data: { containerId, hostPort } });
+      if (recorded.count === 0) {
+        await removeContainer(docker, containerId);
+        return;
+      }
       await seedWorkspace({ docker, containerId, dataDir: deps.dataDir, course: server.course.slug, week: server.week.number, log });
       await progress("waiting", "Waiting for Jupyter to answer…", 65);
       await waitForJupyter({
@@ -127,17 +144,28 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
         isAlive: async () => (await docker.getContainer(containerId).inspect()).State.Running,
       });
       const now = new Date();
-      const ready = await db.server.updateMany({ where: { id: serverId, status: "STARTING" }, data: { status: "RUNNING", readyAt: now, lastActivityAt: now } });
+      const ready = await db.server.updateMany({ where: { id: serverId, status: "STARTING", startedAt: fence }, data: { status: "RUNNING", readyAt: now, lastActivityAt: now } });
       if (ready.count === 0) {
-        // Stopped while starting: the stop job may have run before this container existed.
+        // Stopped while starting (the stop job may have run before this container existed), or
+        // superseded by another delivery: either way this container is not the server's.
         const current = await db.server.findUnique({ where: { id: serverId }, select: { status: true } });
         if (current?.status !== "STOPPING") await removeContainer(docker, containerId);
         return;
       }
-      await publishRouteAdd(publisher, prefix, { username, port: hostPort, token: server.token, serverId });
+      // RUNNING is recorded: from here a Redis failure must not undo the spawn. The gateway
+      // reloads its routes from the database when its Redis connection comes back.
+      await publishRouteAdd(publisher, prefix, { username, port: hostPort, token: server.token, serverId }).catch((err: unknown) => log.warn("route not published; the gateway resyncs from the database", { serverId, err }));
       await progress("ready", "Your server is ready.", 100);
       log.info("server ready", { serverId, username, gpu: server.usesGpu, ms: now.getTime() - server.queuedAt.getTime() });
     } catch (error) {
+      if (!(await stillMine().catch(() => true))) {
+        // Superseded (or stopped meanwhile): clean up only what this delivery made, unless it is
+        // the container the row now records.
+        const current = await db.server.findUnique({ where: { id: serverId }, select: { containerId: true } }).catch(() => null);
+        if (createdId && current?.containerId !== createdId) await removeContainer(docker, createdId).catch(() => {});
+        log.warn("spawn delivery superseded; leaving the server to its current owner", { serverId, err: error });
+        return;
+      }
       const tail = await containerLogTail(docker, server.containerName);
       await removeContainer(docker, server.containerName).catch(() => {});
       const reason = `Your server could not start: ${(error as Error).message} Try again; if it keeps failing, tell your instructor.`;
