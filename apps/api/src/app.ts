@@ -16,6 +16,8 @@ import routes from "./routes";
 export interface ApiConfig {
   /** AULA_PUBLIC_URL: https there makes the session cookie Secure. */
   publicUrl: string;
+  /** AULA_USER_DOMAIN: servers at `<name>.<domain>` (per-user subdomains); empty or absent = off. */
+  userDomain?: string;
   /** Prefix of every Redis key the api writes (rate-limit counters). */
   redisPrefix: string;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -24,6 +26,8 @@ export interface ApiConfig {
   dataDir?: string;
   /** AULA_MATERIAL_MAX_MB in bytes: the largest material file or zip an instructor may upload. */
   materialMaxBytes?: number;
+  /** How long a looked-up session is reused (default 2000 ms; 0 looks every request up). See lib/session-cache.ts. */
+  sessionCacheTtlMs?: number;
 }
 
 export interface BuildAppDeps {

@@ -21,10 +21,14 @@ export interface TestAppOptions {
   loginLimits?: LoginLimits;
   logStream?: BuildAppDeps["logStream"];
   publicUrl?: string;
+  /** AULA_USER_DOMAIN: per-user subdomain mode. */
+  userDomain?: string;
   bodyLimit?: number;
   /** AULA_DATA_DIR and the material upload limit, for the /courses routes. */
   dataDir?: string;
   materialMaxBytes?: number;
+  /** How long the api reuses a looked-up session (default 2 s). */
+  sessionCacheTtlMs?: number;
 }
 
 /** The api on a fresh database of its own and a Redis key prefix of its own. */
@@ -40,10 +44,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config: {
       publicUrl: options.publicUrl ?? "http://127.0.0.1:8000",
       redisPrefix: prefix,
+      ...(options.userDomain ? { userDomain: options.userDomain } : {}),
       logLevel: options.logStream ? "info" : "silent",
       ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.materialMaxBytes ? { materialMaxBytes: options.materialMaxBytes } : {}),
+      ...(options.sessionCacheTtlMs !== undefined ? { sessionCacheTtlMs: options.sessionCacheTtlMs } : {}),
     },
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),

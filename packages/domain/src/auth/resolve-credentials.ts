@@ -10,6 +10,8 @@ export interface Principal {
   session?: { id: string; csrfToken: string; expiresAt: Date };
   /** Set when authenticated by an API token (`Authorization: Bearer aula_…`). */
   apiTokenId?: string;
+  /** The rest of the user's public view, read with the credential so `GET /me` needs no query of its own. */
+  account?: { email: string | null; createdAt: Date };
 }
 
 // lastSeenAt is refreshed at most this often, so a busy session costs no write per request.
@@ -23,7 +25,7 @@ export async function resolveSession(db: Db, secret: string, now: Date = new Dat
   if (!secret || secret.length > 200) return null;
   const session = await db.session.findUnique({
     where: { tokenHash: hashSecret(secret) },
-    include: { user: { select: { id: true, username: true, displayName: true, role: true, disabledAt: true } } },
+    include: { user: { select: { id: true, username: true, displayName: true, role: true, disabledAt: true, email: true, createdAt: true } } },
   });
   if (!session || session.revokedAt || session.expiresAt <= now || session.user.disabledAt) return null;
   if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
@@ -35,6 +37,7 @@ export async function resolveSession(db: Db, secret: string, now: Date = new Dat
     displayName: session.user.displayName,
     role: session.user.role,
     session: { id: session.id, csrfToken: session.csrfToken, expiresAt: session.expiresAt },
+    account: { email: session.user.email, createdAt: session.user.createdAt },
   };
 }
 

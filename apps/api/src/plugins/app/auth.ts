@@ -2,10 +2,23 @@ import { timingSafeEqual } from "node:crypto";
 import { AppError } from "@aula/contracts";
 import { Role } from "@aula/db";
 import { bearerToken, CSRF_HEADER, resolveApiToken, resolveSession, SESSION_COOKIE, type Principal } from "@aula/domain";
+import { parseSessionMessage, publishRevokeUser, sessionsChannel } from "@aula/queue/messages";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { SessionCache } from "../../lib/session-cache";
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /**
+     * Ends a user's cached logins here at once and tells every other process (`revoke-user`: the
+     * gateway closes their WebSockets). Call it after the sessions are revoked in the database.
+     */
+    revokeUser(userId: string): Promise<void>;
+    /** Forgets this process's cached logins of a user (role change), without the broadcast. */
+    forgetUser(userId: string): void;
+    /** Session cookie → principal for a moment; see lib/session-cache.ts. */
+    sessionCache: SessionCache;
+  }
   interface FastifyRequest {
     /** Who is calling, or null for anonymous requests. Set before any route hook runs. */
     principal: Principal | null;
@@ -24,20 +37,54 @@ function sameToken(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-async function resolvePrincipal(app: FastifyInstance, request: FastifyRequest): Promise<Principal | null> {
+async function resolvePrincipal(app: FastifyInstance, cache: SessionCache, request: FastifyRequest): Promise<Principal | null> {
   // An explicit bearer token wins; if it is bad the request is anonymous, never silently the
   // cookie's user, so a script with a revoked token fails loudly.
   const token = bearerToken(request.headers.authorization);
   if (token !== null) return resolveApiToken(app.db, token);
   const secret = request.cookies[SESSION_COOKIE];
-  return secret ? resolveSession(app.db, secret) : null;
+  return secret ? cache.get(secret, () => resolveSession(app.db, secret)) : null;
 }
 
 async function auth(app: FastifyInstance): Promise<void> {
   app.decorateRequest("principal", null);
 
+  const cache = new SessionCache(app.config.sessionCacheTtlMs ?? 2000, 10_000);
+  // A subscribed connection can do nothing else; it waits for Redis however long it takes.
+  const subscriber = app.redis.duplicate({ maxRetriesPerRequest: null });
+  const channel = sessionsChannel(app.config.redisPrefix);
+  subscriber.on("error", (err: Error) => app.log.warn({ err }, "api subscriber connection error"));
+  subscriber.on("message", (ch: string, raw: string) => {
+    const message = ch === channel ? parseSessionMessage(raw) : null;
+    if (message) cache.revokeUser(message.userId);
+  });
+  // Messages published while the subscriber was away are lost: look every session up until it
+  // is subscribed again, then start from an empty cache.
+  subscriber.on("close", () => {
+    cache.enabled = false;
+    cache.clear();
+  });
+  const subscribed = () => {
+    cache.clear();
+    cache.enabled = true;
+  };
+  subscriber.on("ready", () => void subscriber.subscribe(channel).then(subscribed, () => undefined));
+  app.addHook("onClose", async () => {
+    subscriber.removeAllListeners("ready");
+    cache.enabled = false;
+    if (subscriber.status === "ready") await subscriber.quit().catch(() => subscriber.disconnect());
+    else subscriber.disconnect();
+  });
+
+  app.decorate("sessionCache", cache);
+  app.decorate("forgetUser", (userId: string) => cache.revokeUser(userId));
+  app.decorate("revokeUser", async (userId: string) => {
+    cache.revokeUser(userId);
+    await publishRevokeUser(app.redis, app.config.redisPrefix, userId).catch(() => {});
+  });
+
   app.addHook("onRequest", async (request) => {
-    request.principal = await resolvePrincipal(app, request);
+    request.principal = await resolvePrincipal(app, cache, request);
     const session = request.principal?.session;
     // Cookies ride along on cross-site requests; a header that only our own pages can read does
     // not. Bearer requests carry no ambient credential, so they need no CSRF token.

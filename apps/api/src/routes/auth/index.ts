@@ -1,5 +1,4 @@
 import { ChangePasswordBody, LoginBody, LoginResponse } from "@aula/contracts";
-import { publishRevokeUser } from "@aula/queue/messages";
 import { authenticate, changePassword, createSession, revokeSession, userView } from "@aula/domain";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -45,7 +44,7 @@ const auth: FastifyPluginAsyncZod = async (app) => {
       if (session) {
         await revokeSession(app.db, { sessionId: session.id });
         // The gateway closes this user's open notebook WebSockets and forgets cached logins.
-        await publishRevokeUser(app.redis, app.config.redisPrefix, request.principal!.userId).catch(() => {});
+        await app.revokeUser(request.principal!.userId);
       }
       clearSessionCookie(app, reply);
       return reply.status(204).send();
@@ -74,7 +73,7 @@ const auth: FastifyPluginAsyncZod = async (app) => {
         if (error instanceof AppError && error.code === "validation_failed") await limiter.recordFailure(principal.username, request.ip);
         throw error;
       }
-      await publishRevokeUser(app.redis, app.config.redisPrefix, user.id).catch(() => {});
+      await app.revokeUser(user.id);
       const session = await createSession(app.db, { userId: user.id, ip: request.ip, userAgent: request.headers["user-agent"] ?? null });
       setSessionCookie(app, reply, session);
       request.log.info({ userId: user.id }, "password changed");

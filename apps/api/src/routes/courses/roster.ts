@@ -10,9 +10,9 @@ import {
   StudentPasswordResponse,
 } from "@aula/contracts";
 import { Role } from "@aula/db";
-import { activeCourseServerIds, grantServerAccess, importRoster, listCourseStudents, removeStudent, resetStudentPassword } from "@aula/domain";
+import { activeCourseServerIds, grantServerAccess, importRoster, listCourseStudents, removeStudent, resetStudentPassword, serverUrl, userSubdomains } from "@aula/domain";
 import { enqueueStop, publishProgress } from "@aula/queue";
-import { accessKey, activityKey, publishRevokeUser } from "@aula/queue/messages";
+import { accessKey, activityKey } from "@aula/queue/messages";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireRole, requireUser } from "../../plugins/app/auth";
@@ -23,6 +23,7 @@ const teachers = [requireUser, requireRole(Role.INSTRUCTOR)];
 // The class: who takes the course, how far each student got, and the instructor's levers on one
 // student (remove, new password, open their server under an audited grant).
 const roster: FastifyPluginAsyncZod = async (app) => {
+  const subdomains = userSubdomains(app.config.publicUrl, app.config.userDomain);
   // Its own plugin (like /users/import) so text/csv is accepted only here.
   app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
@@ -97,7 +98,7 @@ const roster: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const course = await managedCourse(app, request, request.params.slug);
       const { userId, password } = await resetStudentPassword(app.db, { course, username: request.params.name, actorId: actorOf(request).userId, ip: request.ip });
-      await publishRevokeUser(app.redis, app.config.redisPrefix, userId).catch(() => {});
+      await app.revokeUser(userId);
       return { username: request.params.name, password };
     },
   );
@@ -118,7 +119,9 @@ const roster: FastifyPluginAsyncZod = async (app) => {
       const actor = actorOf(request);
       const grant = await grantServerAccess(app.db, { course, username: request.params.name, actorId: actor.userId, ip: request.ip });
       await app.redis.set(accessKey(app.config.redisPrefix, grant.serverId, actor.userId), JSON.stringify({ by: actor.username, course: course.slug }), "EX", grant.ttlSeconds);
-      return { serverId: grant.serverId, url: grant.url, expiresAt: grant.expiresAt.toISOString() };
+      // In per-user subdomain mode the student's server is on its own origin; the instructor's
+      // browser signs in there through the one-time code flow (routes/servers/authorize.ts).
+      return { serverId: grant.serverId, url: serverUrl(request.params.name, subdomains), expiresAt: grant.expiresAt.toISOString() };
     },
   );
 };

@@ -1,7 +1,6 @@
 import { CreateUserBody, CreateUserResponse, ListUsersQuery, PasswordResetResponse, UpdateUserBody, UserList, UserParams, UserResponse } from "@aula/contracts";
 import { Role } from "@aula/db";
 import { createUser, getUserByUsername, listUsers, resetPassword, updateUser, userView } from "@aula/domain";
-import { publishRevokeUser } from "@aula/queue/messages";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { principalOf, requireRole, requireSelfOrAdmin, requireUser } from "../../plugins/app/auth";
 import importUsers from "./import";
@@ -58,7 +57,9 @@ const users: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const user = await updateUser(app.db, { username: request.params.name, ...request.body, actorId: principalOf(request).userId, ip: request.ip });
-      if (request.body.disabled === true) await publishRevokeUser(app.redis, app.config.redisPrefix, user.id).catch(() => {});
+      if (request.body.disabled === true) await app.revokeUser(user.id);
+      // A role change must not wait for the session cache to expire.
+      else app.forgetUser(user.id);
       return { user: userView(user) };
     },
   );
@@ -76,7 +77,7 @@ const users: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { user, password } = await resetPassword(app.db, { username: request.params.name, actorId: principalOf(request).userId, ip: request.ip });
-      await publishRevokeUser(app.redis, app.config.redisPrefix, user.id).catch(() => {});
+      await app.revokeUser(user.id);
       return { password };
     },
   );
