@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hashPassword, hashSecret, newCsrfToken, newSessionSecret, SESSION_COOKIE } from "@aula/domain";
 import type { Stack } from "../../e2e/src/stack";
 import { load, type LoadResult } from "./load";
+import { pacedLoad } from "./paced-load";
 import { stackProcesses } from "./procs";
 import type { BenchCourse } from "./students";
 import { figure, type Figure } from "./stats";
@@ -24,9 +25,16 @@ export interface ApiTargetFigures {
 export interface ApiLoadResult {
   students: number;
   sessions: number;
+  /** Closed loop: every session sends its next request the moment the last one is answered (saturation). */
   gateway: ApiTargetFigures;
   direct: ApiTargetFigures;
-  /** gateway p99 (goal ≤ 20 ms). */
+  /**
+   * Sessions with think time: each loads the dashboard (`me` + `me/courses`) once per
+   * `thinkS` seconds on average (exponential think time), through the gateway; `rate` the
+   * requests/s that offers over all sessions.
+   */
+  paced: ApiTargetFigures & { thinkS: number; rate: number };
+  /** gateway p99, closed loop (goal ≤ 20 ms). */
   p99Ms: number;
   /** gateway / direct requests/s. */
   rpsVsDirect: number;
@@ -49,16 +57,21 @@ export async function apiLoadScenario(stack: Stack, course: BenchCourse, opts: {
   const apiPid = stackProcesses(stack.redisPrefix).find((p) => p.name === "api")?.pid;
   const paths = ["/api/v1/me/courses", "/api/v1/me"];
   const origins = { gateway: stack.url, direct: `http://127.0.0.1:${stack.ports.api}` };
-  const run = (origin: string, duration: number) =>
-    load({ url: `${origin}/api/v1/me`, paths, connections: opts.sessions, duration, headersFor: cookieFor, pids: apiPid ? [apiPid] : [] });
+  const pids = apiPid ? [apiPid] : [];
+  const run = (origin: string, duration: number) => load({ url: `${origin}/api/v1/me`, paths, connections: opts.sessions, duration, headersFor: cookieFor, pids });
+  // A student on the dashboard does not reload it the moment it arrives. One load (two
+  // requests) per session per second on average is still a class all pressing reload together.
+  const thinkS = 1;
+  const rate = (opts.sessions * paths.length) / thinkS;
+  const runPaced = (duration: number) => pacedLoad({ origin: origins.gateway, paths, sessions: opts.sessions, thinkS, duration, headersFor: cookieFor, pids });
 
   // Warm-up: session lookups, JIT, connection pools.
   await run(origins.gateway, 1);
   await run(origins.direct, 1);
-  const runs: Record<"gateway" | "direct", LoadResult[]> = { gateway: [], direct: [] };
+  const runs: Record<"gateway" | "direct" | "paced", LoadResult[]> = { gateway: [], direct: [], paced: [] };
   for (let rep = 0; rep < opts.reps; rep++) {
-    const order = rep % 2 === 0 ? (["gateway", "direct"] as const) : (["direct", "gateway"] as const);
-    for (const t of order) runs[t].push(await run(origins[t], opts.duration));
+    const order = rep % 2 === 0 ? (["gateway", "direct", "paced"] as const) : (["paced", "direct", "gateway"] as const);
+    for (const t of order) runs[t].push(t === "paced" ? await runPaced(opts.duration) : await run(origins[t], opts.duration));
   }
   const f = (rs: LoadResult[]): ApiTargetFigures => ({
     rps: figure(rs.map((r) => r.rps)),
@@ -69,5 +82,6 @@ export async function apiLoadScenario(stack: Stack, course: BenchCourse, opts: {
   });
   const gateway = f(runs.gateway);
   const direct = f(runs.direct);
-  return { students: opts.students, sessions: opts.sessions, gateway, direct, p99Ms: gateway.p99.median, rpsVsDirect: gateway.rps.median / direct.rps.median };
+  const paced = { ...f(runs.paced), thinkS, rate };
+  return { students: opts.students, sessions: opts.sessions, gateway, direct, paced, p99Ms: gateway.p99.median, rpsVsDirect: gateway.rps.median / direct.rps.median };
 }
