@@ -25,6 +25,20 @@ export const publicEnv = z.object({
   AULA_PUBLIC_URL: z.string().url().default("http://127.0.0.1:8000"),
 });
 
+/**
+ * Per-user subdomains (JupyterHub's `subdomain_host`): with a domain set, each student's server is
+ * served at `<name>.<domain>` (same scheme and port as AULA_PUBLIC_URL), its own browser origin,
+ * so the portal's cookies never reach it. Empty (the default) keeps `/user/<name>/` on the portal.
+ */
+export const userDomainEnv = z.object({
+  AULA_USER_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^$|^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "must be a DNS name such as users.aula.example.org (no scheme, no port), or empty to turn per-user subdomains off")
+    .default(""),
+});
+
 export const logEnv = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),

@@ -19,7 +19,7 @@ export const ServerView = z.object({
   week: z.object({ number: z.number(), title: z.string() }),
   environment: z.object({ name: z.string(), title: z.string() }),
   usesGpu: z.boolean(),
-  /** Where Jupyter answers once running: /user/<name>/ */
+  /** Where Jupyter answers once running: /user/<name>/, or http(s)://<name>.<AULA_USER_DOMAIN>[:port]/user/<name>/ in subdomain mode. */
   url: z.string(),
   queuedAt: z.string(),
   startedAt: z.string().nullable(),

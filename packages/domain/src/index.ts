@@ -1,5 +1,6 @@
 export * from "./auth/tokens";
 export * from "./auth/resolve-credentials";
+export * from "./auth/resolve-session-by-id";
 export * from "./auth/password";
 export * from "./auth/create-session";
 export * from "./auth/revoke-sessions";
@@ -27,6 +28,7 @@ export * from "./environments/request-build";
 export * from "./environments/build-state";
 export * from "./environments/build-log";
 export * from "./servers/server-view";
+export * from "./servers/user-subdomains";
 export * from "./courses/list-my-courses";
 export * from "./servers/record-server-end";
 export * from "./courses/bootcamp-template";

@@ -1,4 +1,5 @@
 import type { Db, ServerStatus } from "@aula/db";
+import { serverUrl, type UserSubdomains } from "./user-subdomains";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -18,7 +19,8 @@ export async function findLatestServer(db: Db, username: string) {
 
 type LatestServer = NonNullable<Awaited<ReturnType<typeof findLatestServer>>>;
 
-export function serverView(s: LatestServer) {
+/** `subdomains`: the api's per-user subdomain settings; the url is then the server's own origin. */
+export function serverView(s: LatestServer, subdomains: UserSubdomains | null = null) {
   return {
     id: s.id,
     status: s.status.toLowerCase() as Lowercase<ServerStatus>,
@@ -26,7 +28,7 @@ export function serverView(s: LatestServer) {
     week: s.week,
     environment: s.environment,
     usesGpu: s.usesGpu,
-    url: `/user/${s.user.username}/`,
+    url: serverUrl(s.user.username, subdomains),
     queuedAt: s.queuedAt.toISOString(),
     startedAt: iso(s.startedAt),
     readyAt: iso(s.readyAt),

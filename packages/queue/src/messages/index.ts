@@ -3,3 +3,4 @@
 export * from "./redis-keys";
 export * from "./route-messages";
 export * from "./session-messages";
+export * from "./subdomain-auth";
