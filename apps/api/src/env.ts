@@ -1,4 +1,4 @@
-import { dataEnv, databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv } from "@aula/config";
+import { dataEnv, databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv, userDomainEnv } from "@aula/config";
 import { z } from "zod";
 import type { ApiConfig } from "./app";
 
@@ -8,6 +8,7 @@ const apiEnv = databaseEnv
   .extend(publicEnv.shape)
   .extend(logEnv.shape)
   .extend(dataEnv.shape)
+  .extend(userDomainEnv.shape)
   .extend({
     /** Largest course-material file (and zip) an instructor may upload, in MB. */
     AULA_MATERIAL_MAX_MB: z.coerce.number().int().min(1).max(10_240).default(200),
@@ -27,5 +28,6 @@ export function configFromEnv(env: ApiEnv): ApiConfig {
     logLevel: env.LOG_LEVEL,
     dataDir: env.AULA_DATA_DIR,
     materialMaxBytes: env.AULA_MATERIAL_MAX_MB * 1024 * 1024,
+    userDomain: env.AULA_USER_DOMAIN,
   };
 }

@@ -1,9 +1,10 @@
 import { AppError, ServerResponse, StartServerBody, UserParams } from "@aula/contracts";
-import { findLatestServer, requestServerStart, requestServerStop, serverView } from "@aula/domain";
+import { findLatestServer, requestServerStart, requestServerStop, serverView, userSubdomains } from "@aula/domain";
 import { enqueueSpawn, enqueueStop, publishProgress } from "@aula/queue";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { requireSelfOrAdmin, requireUser } from "../../plugins/app/auth";
 import { ProgressHub } from "../../lib/progress-hub";
+import authorize from "./authorize";
 import { streamProgress } from "./progress-stream";
 
 // A student's Jupyter server: start (preflight + queue), look, stop, and watch the spawn.
@@ -11,6 +12,9 @@ import { streamProgress } from "./progress-stream";
 const servers: FastifyPluginAsyncZod = async (app) => {
   const hub = new ProgressHub(app.redis, app.config.redisPrefix);
   app.addHook("onClose", async () => hub.close());
+  // In per-user subdomain mode the server's url is its own origin, so the portal links there directly.
+  const subdomains = userSubdomains(app.config.publicUrl, app.config.userDomain);
+  await app.register(authorize);
 
   app.post(
     "/users/:name/server",
@@ -43,7 +47,7 @@ const servers: FastifyPluginAsyncZod = async (app) => {
         request.log.warn({ err: error, serverId: created.id }, "spawn not enqueued now; the reconciler will enqueue it");
       }
       const server = await findLatestServer(app.db, request.params.name);
-      return reply.status(202).send({ server: server ? serverView(server) : null });
+      return reply.status(202).send({ server: server ? serverView(server, subdomains) : null });
     },
   );
 
@@ -56,7 +60,7 @@ const servers: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       requireSelfOrAdmin(request, request.params.name);
       const server = await findLatestServer(app.db, request.params.name);
-      return { server: server ? serverView(server) : null };
+      return { server: server ? serverView(server, subdomains) : null };
     },
   );
 
@@ -80,7 +84,7 @@ const servers: FastifyPluginAsyncZod = async (app) => {
         await publishProgress(app.redis, app.config.redisPrefix, { serverId: server.id, phase: "stopped", message: reason, progress: 100 }).catch(() => {});
       }
       const latest = await findLatestServer(app.db, request.params.name);
-      return reply.status(202).send({ server: latest ? serverView(latest) : null });
+      return reply.status(202).send({ server: latest ? serverView(latest, subdomains) : null });
     },
   );
 
