@@ -15,16 +15,16 @@ export async function serverContainers(serverId: string): Promise<string[]> {
 
 /** Waits until the server row is RUNNING; a FAILED row fails at once with its reason. */
 export async function untilRunning(db: Db, serverId: string, timeoutMs = 150_000): Promise<void> {
-  await until(
+  const row = await until(
     `server ${serverId} to be RUNNING`,
     async () => {
       const row = await db.server.findUniqueOrThrow({ where: { id: serverId } });
-      if (row.status === "FAILED" || row.status === "STOPPED") throw new Error(`server ${serverId} ended ${row.status}: ${row.failureReason ?? row.stopReason}`);
-      return row.status === "RUNNING";
+      return row.status === "RUNNING" || row.status === "FAILED" || row.status === "STOPPED" ? row : null;
     },
     timeoutMs,
     250,
   );
+  if (row.status !== "RUNNING") throw new Error(`server ${serverId} ended ${row.status}: ${row.failureReason ?? row.stopReason}`);
 }
 
 /** True when the student's Jupyter answers through the gateway (route, token injection, container). */

@@ -2,13 +2,14 @@ import { mkdir } from "node:fs/promises";
 import type Docker from "dockerode";
 import { DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Db } from "@aula/db";
+import { isDatabaseUnavailable, type Db } from "@aula/db";
 import { allocateGpu, heldGpus, loadGpuQueue, materialsDir, recordServerEnd } from "@aula/domain";
-import { buildContainerSpec, containerLogTail, removeContainer, startServerContainer, waitForJupyter, type ContainerSpecOptions } from "@aula/docker";
+import { buildContainerSpec, containerLogTail, removeContainer, startServerContainer, waitForJupyter, type ContainerSpecOptions, type StudentDiskDirs } from "@aula/docker";
 import { publishProgress, SpawnPayload, type ServerPhase } from "@aula/queue";
 import { publishRouteAdd } from "@aula/queue/messages";
 import type { Logger } from "../log";
 import { seedWorkspace } from "./seed-workspace";
+import { prepareStudentDisk, type StudentDiskSettings } from "./student-disks";
 
 export interface ServerJobDeps {
   db: Db;
@@ -30,6 +31,8 @@ export interface ServerJobDeps {
    * next in line starts, or parked a request, which is then told its place.
    */
   kickAdmission?: () => void;
+  /** AULA_VOLUME_MODE=disk; absent: plain Docker volumes without a size limit. */
+  studentDisks?: StudentDiskSettings;
 }
 
 /**
@@ -43,7 +46,7 @@ export function deviceUuidsFor(held: readonly { uuid: string; simulated: boolean
 /** The container spec of a claimed server (pure apart from its inputs). */
 export function serverContainerSpec(
   server: { id: string; image: string; token: string; cpus: number; memoryMb: number; shmMb: number; user: { username: string }; environment: { name: string } },
-  opts: { teoria: string; prefix: string; gpuUuids: readonly string[]; hostCpus?: number },
+  opts: { teoria: string; prefix: string; gpuUuids: readonly string[]; hostCpus?: number; volumeDirs?: StudentDiskDirs },
 ) {
   const spec: ContainerSpecOptions = {
     username: server.user.username,
@@ -57,9 +60,13 @@ export function serverContainerSpec(
     readOnlyMounts: [{ source: opts.teoria, target: "/bootcamp/1-teoria" }],
     deployment: opts.prefix,
     gpuUuids: opts.gpuUuids,
+    ...(opts.volumeDirs ? { volumeDirs: opts.volumeDirs } : {}),
   };
   return buildContainerSpec(spec);
 }
+
+/** How soon a spawn interrupted by an unreachable database is tried again. */
+const DATABASE_RETRY_MS = 2_000;
 
 type Admitted = { admitted: true; gpuName: string | null } | { admitted: false };
 
@@ -74,7 +81,7 @@ type Admitted = { admitted: true; gpuName: string | null } | { admitted: false }
 export function createSpawnProcessor(deps: ServerJobDeps) {
   const { db, docker, publisher, prefix, log } = deps;
   const recheckMs = deps.admissionRecheckMs ?? 60_000;
-  return async (job: Job<SpawnPayload>, token?: string): Promise<void> => {
+  const spawnOnce = async (job: Job<SpawnPayload>, token?: string): Promise<void> => {
     const { serverId } = SpawnPayload.parse(job.data);
     const progress = (phase: ServerPhase, message: string, pct: number) =>
       publishProgress(publisher, prefix, { serverId, phase, message, progress: pct }).catch((err: unknown) => log.warn("progress not published", { err }));
@@ -123,7 +130,8 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       await progress("creating", "Creating your container…", 30);
       const teoria = materialsDir(deps.dataDir, server.course.slug, server.week.number, "1-teoria");
       await mkdir(teoria, { recursive: true });
-      const spec = serverContainerSpec(server, { teoria, prefix, gpuUuids, ...(deps.hostCpus !== undefined ? { hostCpus: deps.hostCpus } : {}) });
+      const volumeDirs = deps.studentDisks ? await prepareStudentDisk({ docker, log, disks: deps.studentDisks }, username, server.diskMb) : undefined;
+      const spec = serverContainerSpec(server, { teoria, prefix, gpuUuids, ...(deps.hostCpus !== undefined ? { hostCpus: deps.hostCpus } : {}), ...(volumeDirs ? { volumeDirs } : {}) });
       await progress("starting", "Starting your environment…", 45);
       // startServerContainer replaces a container of the same name: never the new owner's.
       if (!(await stillMine())) return;
@@ -158,6 +166,12 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       await progress("ready", "Your server is ready.", 100);
       log.info("server ready", { serverId, username, gpu: server.usesGpu, ms: now.getTime() - server.queuedAt.getTime() });
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        // Not the student's failure, and nothing can be recorded now: undo this attempt and let
+        // the retry below (a new delivery re-claims the STARTING row) finish the spawn.
+        if (createdId) await removeContainer(docker, createdId).catch(() => {});
+        throw error;
+      }
       if (!(await stillMine().catch(() => true))) {
         // Superseded (or stopped meanwhile): clean up only what this delivery made, unless it is
         // the container the row now records.
@@ -173,6 +187,20 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
       await recordServerEnd(db, { serverId, status: "FAILED", reason, onlyFrom: ["STARTING"] });
       if (server.usesGpu) deps.kickAdmission?.();
       await progress("failed", reason, 100);
+    }
+  };
+
+  // PostgreSQL restarting under a spawn (found by the fault suite): the job failed (one attempt)
+  // with the row stuck STARTING until the reconciler gave up on it two minutes later, so an
+  // accepted start was lost. Park the job instead and try again until the database answers.
+  return async (job: Job<SpawnPayload>, token?: string): Promise<void> => {
+    try {
+      await spawnOnce(job, token);
+    } catch (error) {
+      if (error instanceof DelayedError || !token || !isDatabaseUnavailable(error)) throw error;
+      log.warn("the database is unavailable; the spawn will be retried", { jobId: job.id, err: error });
+      await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
+      throw new DelayedError();
     }
   };
 
