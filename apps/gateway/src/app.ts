@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { Db } from "@aula/db";
+import { classifyHost, userSubdomains } from "@aula/domain";
 import type { Redis } from "ioredis";
 import { Agent, Pool } from "undici";
 import { ActivityTracker } from "./activity";
@@ -14,6 +15,7 @@ import { createRouteSync } from "./route-sync";
 import { RouteTable } from "./route-table";
 import { SocketRegistry } from "./socket-registry";
 import { GatewayStats } from "./stats";
+import { handleSubdomainRequest, redirectToSubdomain } from "./subdomain";
 import { handleUpgrade } from "./upgrade";
 import { USER_PREFIX } from "./user-path";
 import { handleUserRequest } from "./user-proxy";
@@ -24,6 +26,11 @@ export interface GatewayConfig {
   redisPrefix: string;
   /** The URL people type; its scheme is what X-Forwarded-Proto says. */
   publicUrl: string;
+  /**
+   * AULA_USER_DOMAIN: serve each user's server at `<name>.<domain>` (same scheme and port as
+   * publicUrl) and only there. Empty or absent: servers under /user/<name>/ on any host.
+   */
+  userDomain?: string;
   /** Full reload of routes from the database, healing any missed pub/sub message. */
   resyncIntervalMs?: number;
   /** How often in-memory activity is written to the Redis hash the culler reads. */
@@ -91,6 +98,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     apiPort: config.apiPort,
     webPort: config.webPort,
     proto: new URL(config.publicUrl).protocol === "https:" ? "https" : "http",
+    portalOrigin: new URL(config.publicUrl).origin,
+    subdomains: userSubdomains(config.publicUrl, config.userDomain),
     upstreams: { api: new Pool(apiOrigin, poolOptions), web: new Pool(webOrigin, poolOptions), users: new Agent(poolOptions) },
     apiOrigin,
     webOrigin,
@@ -130,6 +139,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     stats.requests++;
     const url = req.url ?? "/";
+    if (ctx.subdomains !== null) {
+      const host = classifyHost(ctx.subdomains, req.headers.host);
+      if (host.kind === "user") return handleSubdomainRequest(ctx, req, res, url, host.username);
+      if (host.kind === "invalid") return sendError(res, 404, "not_found", "No such server: check the address.", false);
+      if (url.startsWith(USER_PREFIX)) return redirectToSubdomain(ctx, res, url);
+    }
     if (url.startsWith(USER_PREFIX)) return handleUserRequest(ctx, req, res, url);
     if (url.charCodeAt(0) !== 47) return sendError(res, 400, "validation_failed", "Bad request target.", true);
     handlePortalRequest(ctx, req, res, url);

@@ -1,4 +1,4 @@
-import { databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv } from "@aula/config";
+import { databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv, userDomainEnv } from "@aula/config";
 import { z } from "zod";
 
 // Parsed once at boot by server.ts; an invalid value stops the process before it listens.
@@ -7,6 +7,7 @@ export const gatewayEnvSchema = z.object({
   ...redisEnv.shape,
   ...portsEnv.shape,
   ...publicEnv.shape,
+  ...userDomainEnv.shape,
   ...logEnv.shape,
 });
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

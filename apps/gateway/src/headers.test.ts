@@ -22,6 +22,19 @@ describe("copyRequestHeaders", () => {
     expect(pairs(out)).toEqual([["Cookie", "x_aula_session=1; aula_session_old=2"]]);
   });
 
+  it("removes and collects per-user subdomain cookies, and drops sign-in state cookies", () => {
+    const out: string[] = [];
+    const head = copyRequestHeaders(["Cookie", "_xsrf=x; aula_server=one; aula_state_abc=1; aula_server=two; aula_serverx=3"], out, { stripCredentials: true, upgrade: false });
+    expect(head.serverCookies).toEqual(["one", "two"]);
+    expect(head.sessionSecret).toBeNull();
+    expect(pairs(out)).toEqual([["Cookie", "_xsrf=x; aula_serverx=3"]]);
+  });
+
+  it("collects at most four subdomain cookies from one request", () => {
+    const head = copyRequestHeaders(["Cookie", Array.from({ length: 50 }, (_, i) => `aula_server=v${i}`).join("; ")], [], { stripCredentials: true, upgrade: false });
+    expect(head.serverCookies).toEqual(["v0", "v1", "v2", "v3"]);
+  });
+
   it("keeps Upgrade and sends Connection: Upgrade for a WebSocket handshake", () => {
     const out: string[] = [];
     copyRequestHeaders(["Connection", "keep-alive, Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Key", "k"], out, { stripCredentials: false, upgrade: true });

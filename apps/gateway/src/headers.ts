@@ -1,4 +1,4 @@
-import { SESSION_COOKIE } from "@aula/domain";
+import { SERVER_COOKIE, SESSION_COOKIE, STATE_COOKIE_PREFIX } from "@aula/domain";
 
 // Header rewriting works on the flat `rawHeaders` arrays Node already has ([name, value, …]) and
 // produces flat arrays that http.request and res.writeHead accept as they are: no header objects,
@@ -74,6 +74,11 @@ export interface RequestHead {
   host: string | undefined;
   /** `aula_session` cookie value, when `stripCredentials` collected it. */
   sessionSecret: string | null;
+  /**
+   * `aula_server` cookie values (per-user subdomain mode), when `stripCredentials` collected them.
+   * Several when a sibling subdomain tossed one in with a Domain attribute; each is tried.
+   */
+  serverCookies: string[] | null;
   /** Raw Authorization header value, when `stripCredentials` collected it. */
   authorization: string | null;
   acceptsHtml: boolean;
@@ -81,7 +86,7 @@ export interface RequestHead {
 }
 
 export interface CopyRequestOptions {
-  /** /user mode: remove the client's Authorization and the portal cookie, collecting both. */
+  /** /user mode: remove the client's Authorization and Aula's own cookies (`aula_*`), collecting the credentials. */
   stripCredentials: boolean;
   /** WebSocket handshake: keep `Upgrade` and send `Connection: Upgrade`. */
   upgrade: boolean;
@@ -89,7 +94,7 @@ export interface CopyRequestOptions {
 
 /** Copies `raw` into `out` minus hop-by-hop and forwarding headers; reports what auth needs. */
 export function copyRequestHeaders(raw: readonly string[], out: string[], options: CopyRequestOptions): RequestHead {
-  const head: RequestHead = { host: undefined, sessionSecret: null, authorization: null, acceptsHtml: false, hasBody: false };
+  const head: RequestHead = { host: undefined, sessionSecret: null, serverCookies: null, authorization: null, acceptsHtml: false, hasBody: false };
   let connection: string | null = null;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
@@ -127,9 +132,9 @@ export function copyRequestHeaders(raw: readonly string[], out: string[], option
         else head.authorization ??= value;
         break;
       case COOKIE:
-        if (!options.stripCredentials || !value.includes(SESSION_COOKIE)) out.push(name, value);
+        if (!options.stripCredentials || !value.includes(AULA_COOKIE_PREFIX)) out.push(name, value);
         else {
-          const rest = stripSessionCookie(value, head);
+          const rest = stripAulaCookies(value, head);
           if (rest !== "") out.push(name, rest);
         }
         break;
@@ -140,20 +145,43 @@ export function copyRequestHeaders(raw: readonly string[], out: string[], option
   return head;
 }
 
-/** Removes `aula_session=…` pairs from one Cookie header, keeping the others (Jupyter's `_xsrf`). */
-function stripSessionCookie(header: string, head: RequestHead): string {
+const AULA_COOKIE_PREFIX = "aula_";
+/** Bounds the work a pile of tossed-in cookies can cause per request. */
+const MAX_SERVER_COOKIES = 4;
+
+/**
+ * Removes Aula's own cookies (`aula_session`, `aula_server`, `aula_state_…`) from one Cookie
+ * header, keeping the others (Jupyter's `_xsrf`), and collects the credentials among them.
+ */
+function stripAulaCookies(header: string, head: RequestHead): string {
   const kept: string[] = [];
   for (const part of header.split(";")) {
     const pair = part.trim();
     if (pair === "") continue;
     const eq = pair.indexOf("=");
-    if (eq !== -1 && pair.slice(0, eq).trim() === SESSION_COOKIE) {
-      head.sessionSecret ??= pair.slice(eq + 1).trim();
-    } else {
-      kept.push(pair);
-    }
+    const name = (eq === -1 ? pair : pair.slice(0, eq)).trim();
+    const value = eq === -1 ? "" : pair.slice(eq + 1).trim();
+    if (name === SESSION_COOKIE) head.sessionSecret ??= value;
+    else if (name === SERVER_COOKIE) {
+      head.serverCookies ??= [];
+      if (head.serverCookies.length < MAX_SERVER_COOKIES) head.serverCookies.push(value);
+    } else if (!name.startsWith(STATE_COOKIE_PREFIX)) kept.push(pair);
   }
   return kept.join("; ");
+}
+
+/** The names of the cookies in a request's Cookie headers (flat raw headers), for the state check. */
+export function cookieNames(raw: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() !== "cookie") continue;
+    for (const part of (raw[i + 1] as string).split(";")) {
+      const eq = part.indexOf("=");
+      const name = (eq === -1 ? part : part.slice(0, eq)).trim();
+      if (name !== "") names.add(name);
+    }
+  }
+  return names;
 }
 
 const STANDARD_CONNECTION_TOKENS = new Set(["close", "keep-alive", "upgrade"]);

@@ -17,7 +17,7 @@ const gateway = await createGateway({
   db,
   redis,
   logger,
-  config: { apiPort: env.AULA_API_PORT, webPort: env.AULA_WEB_PORT, redisPrefix: env.AULA_REDIS_PREFIX, publicUrl: env.AULA_PUBLIC_URL },
+  config: { apiPort: env.AULA_API_PORT, webPort: env.AULA_WEB_PORT, redisPrefix: env.AULA_REDIS_PREFIX, publicUrl: env.AULA_PUBLIC_URL, userDomain: env.AULA_USER_DOMAIN },
 });
 
 gateway.server.on("error", (err: NodeJS.ErrnoException) => {

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import { classifyHost } from "@aula/domain";
 import { isApiPath } from "./classify";
 import type { GatewayContext } from "./context";
 import { UPSTREAM_HOST } from "./forward-http";
 import { appendForwarded, copyRequestHeaders } from "./headers";
 import { rejectUpgrade } from "./responses";
+import { refusePortalUserUpgrade } from "./subdomain";
 import { USER_PREFIX, parseUserPath } from "./user-path";
 import { authorizeUser } from "./user-proxy";
 
@@ -23,7 +25,13 @@ export function handleUpgrade(ctx: GatewayContext, req: IncomingMessage, socket:
   // Registered first: a client reset during the auth lookup must not become an uncaught error.
   socket.on("error", () => socket.destroy());
   const url = req.url ?? "/";
-  if (url.startsWith(USER_PREFIX)) return userUpgrade(ctx, req, socket, head, url);
+  if (ctx.subdomains !== null) {
+    const host = classifyHost(ctx.subdomains, req.headers.host);
+    if (host.kind === "user") return userUpgrade(ctx, req, socket, head, url, host.username);
+    if (host.kind === "invalid") return rejectUpgrade(socket, 404, "not_found", "No such server: check the address.");
+    if (url.startsWith(USER_PREFIX)) return refusePortalUserUpgrade(ctx, socket, url);
+  }
+  if (url.startsWith(USER_PREFIX)) return userUpgrade(ctx, req, socket, head, url, null);
   if (url.charCodeAt(0) !== 47) return rejectUpgrade(socket, 400, "validation_failed", "Bad request target.");
   const port = isApiPath(url) ? ctx.apiPort : ctx.webPort;
   const headers: string[] = [];
@@ -33,13 +41,15 @@ export function handleUpgrade(ctx: GatewayContext, req: IncomingMessage, socket:
   tunnel(ctx, req, socket, head, port, headers, null);
 }
 
-function userUpgrade(ctx: GatewayContext, req: IncomingMessage, socket: Duplex, head: Buffer, url: string): void {
+/** `owner`: on a per-user subdomain, the only user whose server this host serves (its own cookie signs in). */
+function userUpgrade(ctx: GatewayContext, req: IncomingMessage, socket: Duplex, head: Buffer, url: string, owner: string | null): void {
+  if (owner !== null && !url.startsWith(USER_PREFIX)) return rejectUpgrade(socket, 404, "not_found", "No such server.");
   const path = parseUserPath(url);
   if (path.kind === "refused") return rejectUpgrade(socket, 400, "validation_failed", "This path is not allowed.");
-  if (path.kind !== "ok") return rejectUpgrade(socket, 404, "not_found", "No such server.");
+  if (path.kind !== "ok" || (owner !== null && path.username !== owner)) return rejectUpgrade(socket, 404, "not_found", "No such server.");
   const headers: string[] = [];
   const info = copyRequestHeaders(req.rawHeaders, headers, USER_UPGRADE);
-  authorizeUser(ctx, path.username, info)
+  authorizeUser(ctx, path.username, info, owner !== null)
     .then((access) => {
       if (socket.destroyed) return;
       if (!access.ok) {

@@ -9,8 +9,8 @@ describe("parseUserPath", () => {
   });
 
   it("redirects the bare name to its trailing-slash form, keeping the query", () => {
-    expect(parseUserPath("/user/ana")).toEqual({ kind: "redirect", location: "/user/ana/" });
-    expect(parseUserPath("/user/ana?next=1")).toEqual({ kind: "redirect", location: "/user/ana/?next=1" });
+    expect(parseUserPath("/user/ana")).toEqual({ kind: "redirect", location: "/user/ana/", username: "ana" });
+    expect(parseUserPath("/user/ana?next=1")).toEqual({ kind: "redirect", location: "/user/ana/?next=1", username: "ana" });
   });
 
   it.each(["/user/ab/../abc/", "/user/ab/./", "/user/ab/x/..", "/user/..", "/user/./", "/user/ab/%2e%2e/abc", "/user/ab/%2E./abc", "/user/ab%2Fx/", "/user/ab/x%2fy", "/user/ab/%5C", "/user/ab/a\\b"])(

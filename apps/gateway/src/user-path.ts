@@ -7,7 +7,7 @@ export type UserPath =
   /** The name segment is not a valid username (404, the same answer as a user with no server). */
   | { kind: "unknown" }
   /** `/user/<name>` without its trailing slash. */
-  | { kind: "redirect"; location: string }
+  | { kind: "redirect"; location: string; username: string }
   | { kind: "ok"; username: string };
 
 const REFUSED: UserPath = { kind: "refused" };
@@ -43,6 +43,6 @@ export function parseUserPath(url: string): UserPath {
   const nameEnd = slash === -1 || slash > end ? end : slash;
   const username = url.slice(USER_PREFIX.length, nameEnd);
   if (!USERNAME.test(username)) return UNKNOWN;
-  if (nameEnd === end) return { kind: "redirect", location: `${USER_PREFIX}${username}/${url.slice(end)}` };
+  if (nameEnd === end) return { kind: "redirect", location: `${USER_PREFIX}${username}/${url.slice(end)}`, username };
   return { kind: "ok", username };
 }
