@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { needsFullNavigation, safeNextPath } from "./safe-next";
+import { needsFullNavigation, needsPageLoad, safeNextPath, serverDestination } from "./safe-next";
 
 describe("safeNextPath", () => {
   it("follows a path on this origin, keeping its query and fragment", () => {
@@ -36,5 +36,28 @@ describe("needsFullNavigation", () => {
     expect(needsFullNavigation("/api/v1/docs")).toBe(true);
     expect(needsFullNavigation("/admin/users")).toBe(false);
     expect(needsFullNavigation("/users")).toBe(false);
+  });
+});
+
+describe("serverDestination (the start page, once the server runs)", () => {
+  it("goes to next, or to the server, on the portal when servers live under /user/", () => {
+    expect(serverDestination("/user/ana/tree", "/user/ana/")).toBe("/user/ana/tree");
+    expect(serverDestination(null, "/user/ana/")).toBe("/user/ana/");
+    expect(serverDestination("//evil.example/", "/user/ana/")).toBe("/user/ana/");
+  });
+
+  it("puts a /user/ next on the server's own origin in subdomain mode, and nothing else there", () => {
+    const url = "http://ana.aula.localhost:18000/user/ana/";
+    expect(serverDestination("/user/ana/tree?x=1", url)).toBe("http://ana.aula.localhost:18000/user/ana/tree?x=1");
+    expect(serverDestination(null, url)).toBe(url);
+    expect(serverDestination("https://evil.example/user/ana/", url)).toBe(url);
+    expect(serverDestination("//evil.example/user/ana/", url)).toBe(url);
+    expect(serverDestination("/dashboard", url)).toBe("/dashboard");
+  });
+
+  it("loads another origin or a gateway path as a whole page", () => {
+    expect(needsPageLoad("http://ana.aula.localhost:18000/user/ana/")).toBe(true);
+    expect(needsPageLoad("/user/ana/")).toBe(true);
+    expect(needsPageLoad("/dashboard")).toBe(false);
   });
 });

@@ -37,3 +37,23 @@ export function safeNextPath(next: string | null | undefined): string | null {
 export function needsFullNavigation(path: string): boolean {
   return /^\/(user|api|metrics)(\/|$|\?)/.test(path);
 }
+
+const ABSOLUTE = /^https?:\/\//;
+
+/**
+ * Where the start page goes once the server is ready: `next` (when it is a same-origin path) or
+ * the server's url. In per-user subdomain mode the API gives that url on the server's own origin
+ * (`http://<name>.<domain>/user/<name>/`), and a `/user/…` next belongs on that origin too; the
+ * origin always comes from the API, never from `next`.
+ */
+export function serverDestination(next: string | null | undefined, serverUrl: string): string {
+  const path = safeNextPath(next);
+  if (!ABSOLUTE.test(serverUrl)) return path ?? serverUrl;
+  if (path !== null && /^\/user\//.test(path)) return `${new URL(serverUrl).origin}${path}`;
+  return path ?? serverUrl;
+}
+
+/** A destination on another origin (a per-user subdomain) or one the portal doesn't render: a full page load. */
+export function needsPageLoad(destination: string): boolean {
+  return ABSOLUTE.test(destination) || needsFullNavigation(destination);
+}

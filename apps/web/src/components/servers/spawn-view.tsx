@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { homeFor } from "../../lib/roles";
-import { needsFullNavigation, safeNextPath } from "../../lib/safe-next";
+import { needsPageLoad, safeNextPath, serverDestination } from "../../lib/safe-next";
 import { isStartingStatus } from "../../lib/server-status";
 import { useUser } from "../../lib/session";
 import { afterFollow, nextFollowDelay, readFollow, writeFollow } from "../../lib/spawn-follow";
@@ -42,8 +42,8 @@ function SpawnFollower({ name, next, own, home }: { name: string; next: string |
   const go = useCallback(
     (target: ServerView) => {
       writeFollow(target.id, afterFollow(readFollow(target.id), Date.now()));
-      const destination = safeNextPath(next) ?? target.url;
-      if (needsFullNavigation(destination)) window.location.assign(destination);
+      const destination = serverDestination(next, target.url);
+      if (needsPageLoad(destination)) window.location.assign(destination);
       else router.replace(destination);
     },
     [next, router],
