@@ -56,6 +56,12 @@ export interface StackOptions {
   worker?: boolean;
   /** Extra environment for the worker only (e.g. `{ AULA_GPUS: "sim:2xH100-80GB" }`); ignored without `worker`. */
   workerEnv?: Record<string, string>;
+  /**
+   * Extra environment for every app, over the stack's own: e.g. per-user subdomains with
+   * `{ AULA_PUBLIC_URL: "http://aula.localhost:18000", AULA_USER_DOMAIN: "aula.localhost" }`.
+   * `url` and the readiness checks stay on 127.0.0.1.
+   */
+  env?: Record<string, string>;
   /** Start the web app (default true). Tests that only use the api and /user/ routes skip it: Next.js is the slowest to start. */
   web?: boolean;
   /** Ports instead of stackPorts() (the fault suite uses 17000s). */
@@ -275,6 +281,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AULA_API_PORT: String(ports.api),
     AULA_WEB_PORT: String(ports.web),
     AULA_PUBLIC_URL: url,
+    ...options.env,
   });
 
   const dataDir = options.worker ? await mkdtemp(join(tmpdir(), "aula-e2e-data-")) : null;
