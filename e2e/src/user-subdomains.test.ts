@@ -52,6 +52,8 @@ describe("per-user subdomains in Chromium (*.localhost)", () => {
   let browser: Browser;
   let student: TestUser;
   let other: TestUser;
+  let instructor: TestUser;
+  let slug: string;
   let portal: string;
   let serverOrigin: string;
   const courseTitle = "Subdomains (e2e)";
@@ -66,6 +68,7 @@ describe("per-user subdomains in Chromium (*.localhost)", () => {
     const tag = randomBytes(3).toString("hex");
     student = await stack.createUser({ username: `e2e-sub-${tag}`, displayName: "Sub Student", role: "student" });
     other = await stack.createUser({ username: `e2e-oth-${tag}`, displayName: "Other Student", role: "student" });
+    instructor = await stack.createUser({ username: `e2e-ins-${tag}`, displayName: "Iris Instructor", role: "instructor" });
     serverOrigin = `http://${student.username}.${DOMAIN}:${gatewayPort}`;
 
     const registered = await stack.db.environment.findUnique({ where: { name: "python" } });
@@ -74,12 +77,15 @@ describe("per-user subdomains in Chromium (*.localhost)", () => {
       where: { id: environment.id },
       data: { publishedImage: image, publishedAt: new Date(), defaultCpus: 1, defaultMemoryMb: 1024, defaultShmMb: 256 },
     });
-    const course = await createCourseWithWeeks(stack.db, { environmentId: environment.id, weeks: 1, released: 1, slug: `subdomains-e2e-${tag}` });
+    slug = `subdomains-e2e-${tag}`;
+    const course = await createCourseWithWeeks(stack.db, { environmentId: environment.id, weeks: 1, released: 1, slug });
     await stack.db.course.update({ where: { id: course.id }, data: { title: courseTitle } });
     for (const user of [student, other]) {
       const row = await stack.db.user.findUniqueOrThrow({ where: { username: user.username } });
       await enrollTestUser(stack.db, { courseId: course.id, userId: row.id });
     }
+    const teacher = await stack.db.user.findUniqueOrThrow({ where: { username: instructor.username } });
+    await enrollTestUser(stack.db, { courseId: course.id, userId: teacher.id, role: "INSTRUCTOR" });
   }, 180_000);
 
   afterAll(async () => {
@@ -198,6 +204,32 @@ describe("per-user subdomains in Chromium (*.localhost)", () => {
       const viaPortal = await page.goto(`/user/${name}/tree`);
       expect(viaPortal?.status()).toBe(404);
       expect(await page.locator("#notebook_list").count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Runs after the first test, whose server is still running.
+  it("opens the student's server for their instructor through the audited grant, on the student's origin", async () => {
+    const { context, page } = await openSubdomainTab(browser, portal);
+    const name = student.username;
+    try {
+      await page.goto("/login");
+      await signIn(page, instructor);
+      await page.waitForURL((url) => url.pathname !== "/login");
+      await page.goto(`/courses/${slug}`);
+      const students = page.getByRole("region", { name: "Students" });
+      await students.getByText(name).waitFor();
+      const popup = context.waitForEvent("page");
+      await students.getByRole("button", { name: `Open ${name}'s server` }).click();
+      const jupyter = await popup;
+      await jupyter.waitForURL((url) => url.origin === serverOrigin && url.pathname.startsWith(`/user/${name}/tree`), { timeout: 30_000 });
+      await jupyter.locator("#notebook_list").waitFor();
+      const names = (await context.cookies(`${serverOrigin}/user/${name}/`)).map((c) => c.name);
+      expect(names).toContain("aula_server");
+      expect(names).not.toContain("aula_session");
+      const audit = await stack.db.auditEvent.findFirst({ where: { action: "server.access_grant", actor: { username: instructor.username } } });
+      expect(audit).not.toBeNull();
     } finally {
       await context.close();
     }

@@ -15,7 +15,8 @@ export function handleSubdomainRequest(ctx: GatewayContext, req: IncomingMessage
   if (url.startsWith(USER_PREFIX)) return handleUserRequest(ctx, req, res, url, owner);
   const query = url.indexOf("?");
   const path = query === -1 ? url : url.slice(0, query);
-  if (path === SUBDOMAIN_CALLBACK_PATH && (req.method === "GET" || req.method === "HEAD")) return handleCallback(ctx, req, res, url.slice(path.length + 1), owner);
+  // GET only: a HEAD from a link checker would spend the code without signing anyone in.
+  if (path === SUBDOMAIN_CALLBACK_PATH && req.method === "GET") return handleCallback(ctx, req, res, url.slice(path.length + 1), owner);
   if (path === "/") return redirect(res, `${USER_PREFIX}${owner}/`, false);
   sendError(res, 404, "not_found", `Nothing here: this address serves only ${owner}'s Jupyter, under /user/${owner}/.`, false);
 }

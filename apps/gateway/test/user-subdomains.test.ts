@@ -219,6 +219,17 @@ describe("per-user subdomains through the gateway and the api", () => {
       expect(location.origin).toBe(`http://${host("ana")}`);
       expect(location.searchParams.get("next")).toBe("/user/ana/");
     }
+    // A callback whose next was tampered with after the portal issued it: the gateway keeps it inside the server too.
+    for (const next of ["//evil.example/", "https://evil.example/", "/user/carl/", "/user/ana/\r\nSet-Cookie: x=1"]) {
+      const start = await get(host("ana"), "/user/ana/", { Accept: HTML });
+      const state = setCookies(start).find((c) => c.name.startsWith("aula_state_"));
+      const authorize = new URL(start.headers.location ?? "");
+      const callback = new URL((await get(PORTAL, `${authorize.pathname}${authorize.search}`, { Cookie: ana.cookie })).headers.location ?? "");
+      callback.searchParams.set("next", next);
+      const done = await get(host("ana"), `${callback.pathname}${callback.search}`, { Cookie: `${state?.name}=${state?.value}` });
+      expect(done.status).toBe(302);
+      expect(done.headers.location).toBe("/user/ana/");
+    }
     for (const name of ["x@evil.example%23", "evil.example%2F", "ANA"]) {
       expect((await get(PORTAL, `/api/v1/users/${name}/server/authorize?state=CCCCCCCCCCCCCCCCCCCCCC`, { Cookie: ana.cookie })).status).toBe(404);
     }
