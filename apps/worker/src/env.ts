@@ -45,6 +45,14 @@ const workerEnv = databaseEnv
     }),
     /** The GPU-hour meter's period: warnings at 80% and 95%, stop at 100%. */
     AULA_GPU_METER_EVERY_S: z.coerce.number().int().min(1).max(3600).default(30),
+    /**
+     * Where students' volumes live. "docker": plain local volumes, no size limit. "disk": a
+     * loop-mounted ext4 image per student under AULA_DATA_DIR/disks, so filling it fills only
+     * that student's volumes (needs root and loop devices; see ARCHITECTURE.md).
+     */
+    AULA_VOLUME_MODE: z.enum(["docker", "disk"]).default("docker"),
+    /** A student's disk when their course and override set none (AULA_VOLUME_MODE=disk). */
+    AULA_STUDENT_DISK_MB: z.coerce.number().int().min(32).max(4 * 1024 * 1024).default(10240),
     /** How often waiting GPU requests are told their place and the heads of the line woken. */
     AULA_ADMISSION_EVERY_S: z.coerce.number().int().min(1).max(600).default(5),
   });

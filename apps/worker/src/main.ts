@@ -53,6 +53,7 @@ try {
     spawnTimeoutMs: env.AULA_SPAWN_TIMEOUT_S * 1000,
     reconcileEveryMs: env.AULA_RECONCILE_EVERY_S * 1000,
     cullEveryMs: env.AULA_CULL_EVERY_S * 1000,
+    ...(env.AULA_VOLUME_MODE === "disk" ? { studentDiskMb: env.AULA_STUDENT_DISK_MB } : {}),
     gpus: { spec: env.AULA_GPUS, meterEveryMs: env.AULA_GPU_METER_EVERY_S * 1000, admissionEveryMs: env.AULA_ADMISSION_EVERY_S * 1000 },
     log,
   });

@@ -18,6 +18,7 @@ import { createMaintenanceProcessor } from "./processors/maintenance";
 import type { Logger } from "./log";
 import { startServerWorkers } from "./servers/start-server-workers";
 import { startCollectWorker } from "./collect/start-collect-worker";
+import { studentDiskSettings } from "./servers/student-disks";
 import type { GpuTaskOptions } from "./gpus/start-gpu-tasks";
 import { createImageBuildProcessor, onImageBuildJobFailed, recoverImageBuilds, type ImageBuildDeps } from "./processors/image-build";
 
@@ -44,6 +45,8 @@ export interface StartWorkerOptions {
   cullEveryMs?: number;
   /** GPU inventory (AULA_GPUS) and the meter and admission periods. */
   gpus?: GpuTaskOptions;
+  /** AULA_VOLUME_MODE=disk: the default size of a student's disk (AULA_STUDENT_DISK_MB). */
+  studentDiskMb?: number;
   log: Logger;
   /** BullMQ's lock and stalled-check timings; tests shorten them. */
   lockDurationMs?: number;
@@ -116,6 +119,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   await imageBuilds.waitUntilReady();
   if (roles.has("image-builds")) await recoverImageBuilds(deps, imageBuildQueue);
   const dataDir = opts.dataDir;
+  const studentDisks = dataDir && opts.studentDiskMb !== undefined ? studentDiskSettings(dataDir, opts.studentDiskMb) : undefined;
   const servers =
     roles.has("servers") && dataDir
       ? await startServerWorkers({
@@ -132,10 +136,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
           cullEveryMs: opts.cullEveryMs ?? 60_000,
           lockMs: opts.spawnLockMs ?? 30_000,
           ...(opts.gpus ? { gpus: opts.gpus } : {}),
+          ...(studentDisks ? { studentDisks } : {}),
         })
       : null;
   // Collecting students' work reads their volumes: the servers role's machine has them.
-  const collect = roles.has("servers") && dataDir ? await startCollectWorker({ db, docker, dataDir, prefix, log, workerRedis }) : null;
+  const collect = roles.has("servers") && dataDir ? await startCollectWorker({ db, docker, dataDir, prefix, log, workerRedis, ...(studentDisks ? { studentDisks } : {}) }) : null;
   log.info("worker ready", { roles: [...roles], prefix });
 
   let closing: Promise<void> | undefined;

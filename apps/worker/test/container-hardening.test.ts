@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STUDENT_BRIDGE, STUDENT_NETWORK } from "@aula/docker";
 import { createTestApp, type TestApp } from "../../api/test/support/test-app";
 import { createServerHarness, type GatewayHandle, type ServerHarness, type WorkerSet } from "./support/server-harness";
+import { execIn, type ExecResult } from "./support/container-exec";
 import { until } from "./support/waits";
 
 // Issue #7, "Student containers": one real student container, spawned the way students get
@@ -15,12 +16,6 @@ import { until } from "./support/waits";
 const MEMORY_MB = 512;
 const PIDS_LIMIT = 512;
 const run = promisify(execFile);
-
-interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe("a spawned student container", () => {
   let h: ServerHarness;
@@ -34,15 +29,7 @@ describe("a spawned student container", () => {
   let otherStudent: { username: string; cookie: string } | undefined;
 
   /** Runs `sh -c script` in the student's container as the container's own user (1000:1000). */
-  async function inside(script: string, timeoutMs = 40_000): Promise<ExecResult> {
-    try {
-      const { stdout, stderr } = await run("docker", ["exec", `aula-${username}`, "sh", "-c", script], { timeout: timeoutMs, encoding: "utf8" });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number | string; stdout?: string; stderr?: string };
-      return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-    }
-  }
+  const inside = (script: string, timeoutMs?: number) => execIn(`aula-${username}`, script, timeoutMs);
 
   beforeAll(async () => {
     h = await createServerHarness();

@@ -152,6 +152,8 @@ export const GrantList = z.object({ grants: z.array(GrantView) });
 const Hours = z.number().min(0).max(1000);
 const Cpus = z.number().positive().max(256);
 const MemoryMb = z.number().int().min(256).max(4 * 1024 * 1024);
+/** A student's disk (AULA_VOLUME_MODE=disk); the database holds the same bounds. */
+const DiskMb = z.number().int().min(32).max(4 * 1024 * 1024);
 const Seconds = z.number().int().min(60).max(30 * 24 * 3600);
 const MaxServers = z.number().int().min(0).max(10);
 
@@ -159,6 +161,7 @@ export const QuotaPolicyView = z.object({
   maxServers: z.number().int(),
   cpus: z.number().nullable(),
   memoryMb: z.number().int().nullable(),
+  diskMb: z.number().int().nullable(),
   gpuHoursPerWeek: z.number().nullable(),
   idleTimeoutS: z.number().int(),
   maxAgeS: z.number().int(),
@@ -167,11 +170,12 @@ export const QuotaPolicyView = z.object({
 export const QuotaPolicyResponse = z.object({ course: z.string(), policy: QuotaPolicyView });
 export type QuotaPolicyResponse = z.infer<typeof QuotaPolicyResponse>;
 
-/** Only the fields sent change; null clears a limit (no GPU-hour limit, environment's default size). */
+/** Only the fields sent change; null clears a limit (no GPU-hour limit, environment's or deployment's default size). */
 export const QuotaPolicyPatch = z.strictObject({
   maxServers: MaxServers.optional(),
   cpus: Cpus.nullable().optional(),
   memoryMb: MemoryMb.nullable().optional(),
+  diskMb: DiskMb.nullable().optional(),
   gpuHoursPerWeek: Hours.nullable().optional(),
   idleTimeoutS: Seconds.optional(),
   maxAgeS: Seconds.optional(),
@@ -182,6 +186,7 @@ export const QuotaOverrideView = z.object({
   maxServers: z.number().int().nullable(),
   cpus: z.number().nullable(),
   memoryMb: z.number().int().nullable(),
+  diskMb: z.number().int().nullable(),
   gpuHoursPerWeek: z.number().nullable(),
   idleTimeoutS: z.number().int().nullable(),
   maxAgeS: z.number().int().nullable(),
@@ -195,6 +200,7 @@ export const QuotaOverrideBody = z.strictObject({
   maxServers: MaxServers.nullable().default(null),
   cpus: Cpus.nullable().default(null),
   memoryMb: MemoryMb.nullable().default(null),
+  diskMb: DiskMb.nullable().default(null),
   gpuHoursPerWeek: Hours.nullable().default(null),
   idleTimeoutS: Seconds.nullable().default(null),
   maxAgeS: Seconds.nullable().default(null),

@@ -42,6 +42,18 @@ describe("buildContainerSpec", () => {
     expect(JSON.stringify(hc)).not.toContain("docker.sock");
   });
 
+  it("binds the student's volumes to the directories of their disk when one is given", () => {
+    const volumeDirs = { home: "/var/lib/aula/disks/alice/home", checkpoints: "/var/lib/aula/disks/alice/checkpoints", cache: "/var/lib/aula/disks/alice/cache" };
+    const mounts = buildContainerSpec({ ...base, volumeDirs }).HostConfig!.Mounts ?? [];
+    const byTarget = Object.fromEntries(mounts.map((m) => [m.Target, m]));
+    expect(byTarget["/bootcamp"]?.VolumeOptions?.DriverConfig).toEqual({ Name: "local", Options: { type: "none", o: "bind", device: volumeDirs.home } });
+    expect(byTarget["/bootcamp/checkpoints"]?.VolumeOptions?.DriverConfig?.Options).toMatchObject({ device: volumeDirs.checkpoints });
+    expect(byTarget["/bootcamp/.cache"]?.VolumeOptions?.DriverConfig?.Options).toMatchObject({ device: volumeDirs.cache });
+    expect(byTarget["/bootcamp"]).toMatchObject({ Type: "volume", Source: "aula-home-alice" });
+    expect(buildContainerSpec(base).HostConfig!.Mounts?.[0]?.VolumeOptions?.DriverConfig).toEqual({ Name: "local", Options: {} });
+    expect(() => buildContainerSpec({ ...base, volumeDirs: { ...volumeDirs, home: "relative/home" } })).toThrow(ContainerSpecError);
+  });
+
   it("mounts the student's volumes read-write and materials read-only", () => {
     const hc = buildContainerSpec({
       ...base,

@@ -45,6 +45,12 @@ export interface ContainerSpecOptions {
   gpuUuids?: readonly string[];
   /** Named volumes; default `aula-<kind>-<username>`. */
   volumes?: { home?: string; checkpoints?: string; cache?: string };
+  /**
+   * Host directories behind those volumes (the student's disk, ensureStudentDisk): each volume
+   * is then a bind of its directory, so it holds no more than that disk. Absent: plain volumes
+   * under /var/lib/docker, without a size limit.
+   */
+  volumeDirs?: { home: string; checkpoints: string; cache: string };
   /** Mounted read-only: the week's materials, shared datasets. */
   readOnlyMounts?: readonly MaterialMount[];
   /** Adds `aula.smoke=1` so the gate's containers are told apart (and cleaned up) by label. */
@@ -101,16 +107,19 @@ export function buildContainerSpec(opts: ContainerSpecOptions): Dockerode.Contai
   if (opts.smoke) volumeLabels[LABEL_SMOKE] = "1";
   // NoCopy false: a new volume starts with the image's content at that path (home skeleton,
   // matplotlib's font cache built at image build time).
-  const volume = (source: string, target: string): Dockerode.MountSettings => ({
+  const volume = (source: string, target: string, dir: string | undefined): Dockerode.MountSettings => ({
     Type: "volume",
     Source: source,
     Target: target,
-    VolumeOptions: { NoCopy: false, Labels: volumeLabels, DriverConfig: { Name: "local", Options: {} } },
+    VolumeOptions: { NoCopy: false, Labels: volumeLabels, DriverConfig: { Name: "local", Options: dir ? { type: "none", o: "bind", device: dir } : {} } },
   });
+  for (const dir of Object.values(opts.volumeDirs ?? {})) {
+    if (!dir.startsWith("/") || dir.split("/").includes("..")) throw new ContainerSpecError(`volume directory "${dir}" must be an absolute path`);
+  }
   const mounts: Dockerode.MountSettings[] = [
-    volume(names.home, "/bootcamp"),
-    volume(names.checkpoints, "/bootcamp/checkpoints"),
-    volume(names.cache, "/bootcamp/.cache"),
+    volume(names.home, "/bootcamp", opts.volumeDirs?.home),
+    volume(names.checkpoints, "/bootcamp/checkpoints", opts.volumeDirs?.checkpoints),
+    volume(names.cache, "/bootcamp/.cache", opts.volumeDirs?.cache),
   ];
   for (const m of opts.readOnlyMounts ?? []) {
     if (!m.target.startsWith("/bootcamp/") || m.target.split("/").includes("..")) {

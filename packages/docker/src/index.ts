@@ -64,4 +64,17 @@ export {
   type RunCommand,
 } from "./gpu-inventory";
 export { ensureStudentNetwork, STUDENT_NETWORK, STUDENT_BRIDGE, LABEL_NETWORK, StudentNetworkError, type StudentNetworkInfo } from "./student-network";
+export {
+  ensureStudentDisk,
+  unmountStudentDisks,
+  volumeBinding,
+  listMounts,
+  runDiskCommand,
+  StudentDiskError,
+  MIN_STUDENT_DISK_MB,
+  type StudentDisk,
+  type StudentDiskDirs,
+  type EnsureStudentDiskOptions,
+  type DiskCommand,
+} from "./student-disk";
 export { pruneBuildCache, removeUnusedEnvironmentImages, type MaintenanceResult } from "./maintenance";

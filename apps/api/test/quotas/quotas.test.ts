@@ -89,4 +89,15 @@ describe("GPU-hour quotas", () => {
     expect(bodyOf(QuotaOverrideResponse, get).override).toBeNull();
     expect(await t.db.auditEvent.count({ where: { action: { in: ["quota.override.set", "quota.override.clear"] } } })).toBe(2);
   });
+
+  it("sets the size of each student's disk per course and per student, within bounds", async () => {
+    const policyUrl = `/api/v1/quotas/courses/${course.slug}`;
+    const policy = await t.app.inject({ method: "PATCH", url: policyUrl, headers: teacher.headers, payload: { diskMb: 2048 } });
+    expect(bodyOf(QuotaPolicyResponse, policy).policy).toMatchObject({ diskMb: 2048 });
+    const override = await t.app.inject({ method: "PUT", url: `${policyUrl}/users/ana`, headers: teacher.headers, payload: { diskMb: 8192 } });
+    expect(bodyOf(QuotaOverrideResponse, override).override).toMatchObject({ username: "ana", diskMb: 8192, gpuHoursPerWeek: null });
+    expect(errorOf(await t.app.inject({ method: "PATCH", url: policyUrl, headers: teacher.headers, payload: { diskMb: 1 } })).error.code).toBe("validation_failed");
+    expect((await t.app.inject({ method: "DELETE", url: `${policyUrl}/users/ana`, headers: teacher.headers })).statusCode).toBe(204);
+    expect(bodyOf(QuotaPolicyResponse, await t.app.inject({ method: "PATCH", url: policyUrl, headers: teacher.headers, payload: { diskMb: null } })).policy.diskMb).toBeNull();
+  });
 });

@@ -13,6 +13,7 @@ import { CollectPayload, type CollectResult } from "@aula/queue";
 import { extract as tarExtract, pack as tarPack, type Pack } from "tar-stream";
 import type { Logger } from "../log";
 import { archiveOf, volumeExists, withVolumeReader } from "./helper-container";
+import { mountExistingStudentDisk, type StudentDiskSettings } from "../servers/student-disks";
 
 export interface CollectDeps {
   db: Db;
@@ -23,6 +24,8 @@ export interface CollectDeps {
   log: Logger;
   /** Per student; past it their remaining files are left out and the manifest says so. */
   maxStudentBytes?: number;
+  /** AULA_VOLUME_MODE=disk: a student's volume is readable only with their disk mounted. */
+  studentDisks?: StudentDiskSettings;
 }
 
 const DEFAULT_MAX_STUDENT_BYTES = 1024 * 1024 * 1024;
@@ -135,6 +138,9 @@ export function createCollectProcessor(deps: CollectDeps) {
       pack.entry({ name: `${root}/`, type: "directory", mode: 0o755 });
       for (const [i, { user }] of students.entries()) {
         const volume = defaultVolumeNames(user.username).home;
+        // After a reboot the disk is not mounted until the student's next start; without it the
+        // volume would read as an empty folder, and the student as having handed in nothing.
+        if (deps.studentDisks) await mountExistingStudentDisk(deps.studentDisks, user.username);
         if (!(await volumeExists(docker, volume))) {
           missing.push({ username: user.username, reason: "has never started a server" });
           continue;

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { createTestDatabase, type TestDatabase } from "@aula/db";
 import { createSession, requestServerStart } from "@aula/domain";
 import { createReadyStudent } from "@aula/domain/testing";
+import { unmountStudentDisks } from "@aula/docker";
 import { createGateway, type Gateway } from "@aula/gateway";
 import { enqueueSpawn } from "@aula/queue";
 import { createLogger } from "../../src/log";
@@ -31,7 +32,7 @@ export interface WorkerSet {
   close: () => Promise<void>;
 }
 
-export interface StartWorkersOptions extends Partial<Pick<ServerWorkersOptions, "spawnConcurrency" | "lockMs" | "gpus" | "db">> {
+export interface StartWorkersOptions extends Partial<Pick<ServerWorkersOptions, "spawnConcurrency" | "lockMs" | "gpus" | "db" | "studentDisks">> {
   /** A Docker API socket other than the real one (a recording proxy). */
   socketPath?: string;
   /** Logs nothing; for tests whose failures are the point. */
@@ -70,7 +71,7 @@ export interface ServerHarness {
    * A new student enrolled in a course on the newest python image, with week 1 released, whose
    * server is requested and queued on `workers`; the course policy gets `policy` first.
    */
-  startStudentServer(workers: WorkerSet, policy?: { cpus?: number; memoryMb?: number }): Promise<StudentServer>;
+  startStudentServer(workers: WorkerSet, policy?: { cpus?: number; memoryMb?: number; diskMb?: number }): Promise<StudentServer>;
   /** Waits for RUNNING; a FAILED server fails the wait with its reason at once. */
   untilRunning(serverId: string, timeoutMs?: number): Promise<{ hostPort: number | null; containerId: string | null }>;
   close(): Promise<void>;
@@ -109,6 +110,7 @@ export async function createServerHarness(): Promise<ServerHarness> {
         cullEveryMs: 3_600_000,
         ...(opts.lockMs !== undefined ? { lockMs: opts.lockMs } : {}),
         ...(opts.gpus ? { gpus: opts.gpus } : {}),
+        ...(opts.studentDisks ? { studentDisks: opts.studentDisks } : {}),
       });
       let closing: Promise<void> | undefined;
       const close = () =>
@@ -140,7 +142,7 @@ export async function createServerHarness(): Promise<ServerHarness> {
     async startStudentServer(set, policy = {}) {
       const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });
       usernames.add(student.username);
-      if (policy.cpus !== undefined || policy.memoryMb !== undefined) await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: policy });
+      if (Object.keys(policy).length > 0) await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: policy });
       const server = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
       await enqueueSpawn(set.workers.spawns, { serverId: server.id });
       const session = await createSession(t.db, { userId: student.id, ip: null, userAgent: null });
@@ -169,6 +171,9 @@ export async function createServerHarness(): Promise<ServerHarness> {
       if (keys.length) await redis.del(...keys);
       await redis.quit().catch(() => {});
       await t.drop();
+      // Student disks (AULA_VOLUME_MODE=disk) are mounted under the data dir: unmounted first,
+      // or rm would empty them and then fail on their mount points.
+      await unmountStudentDisks(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

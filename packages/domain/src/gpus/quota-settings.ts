@@ -3,12 +3,14 @@ import type { Db } from "@aula/db";
 import { recordAudit } from "../audit/record-audit";
 
 // Course quota policy and per-student overrides. Null in a policy means "no limit" (GPU-hours)
-// or "the environment's default" (CPUs, memory); null in an override means "as the course".
+// or "the environment's default" (CPUs, memory), or the deployment's AULA_STUDENT_DISK_MB (disk);
+// null in an override means "as the course".
 
 export interface QuotaFields {
   maxServers: number | null;
   cpus: number | null;
   memoryMb: number | null;
+  diskMb: number | null;
   gpuHoursPerWeek: number | null;
   idleTimeoutS: number | null;
   maxAgeS: number | null;
@@ -21,10 +23,10 @@ export interface QuotaPolicyFields extends QuotaFields {
   maxAgeS: number;
 }
 
-const POLICY_DEFAULTS: QuotaPolicyFields = { maxServers: 1, cpus: null, memoryMb: null, gpuHoursPerWeek: null, idleTimeoutS: 3600, maxAgeS: 28800 };
+const POLICY_DEFAULTS: QuotaPolicyFields = { maxServers: 1, cpus: null, memoryMb: null, diskMb: null, gpuHoursPerWeek: null, idleTimeoutS: 3600, maxAgeS: 28800 };
 
 function pick<T extends QuotaFields>(row: T): Pick<T, keyof QuotaFields> {
-  return { maxServers: row.maxServers, cpus: row.cpus, memoryMb: row.memoryMb, gpuHoursPerWeek: row.gpuHoursPerWeek, idleTimeoutS: row.idleTimeoutS, maxAgeS: row.maxAgeS };
+  return { maxServers: row.maxServers, cpus: row.cpus, memoryMb: row.memoryMb, diskMb: row.diskMb, gpuHoursPerWeek: row.gpuHoursPerWeek, idleTimeoutS: row.idleTimeoutS, maxAgeS: row.maxAgeS };
 }
 
 export async function getQuotaPolicy(db: Db, courseId: string): Promise<QuotaPolicyFields & { updatedAt: Date | null }> {
@@ -36,6 +38,7 @@ export type QuotaPolicyPatch = Partial<{
   maxServers: number;
   cpus: number | null;
   memoryMb: number | null;
+  diskMb: number | null;
   gpuHoursPerWeek: number | null;
   idleTimeoutS: number;
   maxAgeS: number;

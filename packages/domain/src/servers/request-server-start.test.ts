@@ -18,6 +18,22 @@ describe("starting a server (preflight)", () => {
     expect(server.token).toMatch(/^[0-9a-f]{48}$/);
   });
 
+  it("records the disk size of the user's override, else the course policy's, else none (the deployment's default)", async () => {
+    const { student, course } = await createReadyStudent(t.db);
+    const byDefault = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
+    expect(byDefault.diskMb).toBeNull();
+    await requestServerStop(t.db, { username: student.username, reason: "test" });
+    await t.db.quotaPolicy.update({ where: { courseId: course.id }, data: { diskMb: 2048 } });
+    const byPolicy = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
+    expect(byPolicy.diskMb).toBe(2048);
+    await requestServerStop(t.db, { username: student.username, reason: "test" });
+    await t.db.quotaOverride.create({ data: { courseId: course.id, userId: student.id, diskMb: 4096 } });
+    const byOverride = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "none" });
+    expect(byOverride.diskMb).toBe(4096);
+    // The database refuses a size no file system could be made with.
+    await expect(t.db.quotaPolicy.update({ where: { courseId: course.id }, data: { diskMb: 1 } })).rejects.toThrow();
+  });
+
   it("refuses a student who is not enrolled, with not_enrolled", async () => {
     const { course } = await createReadyStudent(t.db);
     const outsider = await createTestUser(t.db);

@@ -86,6 +86,7 @@ export async function requestServerStart(db: Db, opts: RequestServerStartOptions
         cpus: limits.cpus,
         memoryMb: limits.memoryMb,
         shmMb: limits.shmMb,
+        diskMb: limits.diskMb,
         queuedAt: now,
       },
     });

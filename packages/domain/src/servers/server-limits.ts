@@ -5,6 +5,8 @@ export interface ServerLimits {
   cpus: number;
   memoryMb: number;
   shmMb: number;
+  /** The student's disk (AULA_VOLUME_MODE=disk); null: the deployment's default size. */
+  diskMb: number | null;
   gpuHoursPerWeek: number | null;
   idleTimeoutS: number;
   maxAgeS: number;
@@ -31,6 +33,7 @@ export async function resolveServerLimits(
     cpus: override?.cpus ?? policy?.cpus ?? opts.environment.defaultCpus,
     memoryMb: override?.memoryMb ?? policy?.memoryMb ?? opts.environment.defaultMemoryMb,
     shmMb: opts.environment.defaultShmMb,
+    diskMb: override?.diskMb ?? policy?.diskMb ?? null,
     gpuHoursPerWeek: override?.gpuHoursPerWeek ?? policy?.gpuHoursPerWeek ?? null,
     idleTimeoutS: override?.idleTimeoutS ?? policy?.idleTimeoutS ?? FALLBACK.idleTimeoutS,
     maxAgeS: override?.maxAgeS ?? policy?.maxAgeS ?? FALLBACK.maxAgeS,
