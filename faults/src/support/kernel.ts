@@ -28,8 +28,8 @@ export async function openKernelSocket(gatewayUrl: string, session: Session, ker
       const msgId = randomBytes(8).toString("hex");
       return new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no execute_result for ${JSON.stringify(code)} within ${timeoutMs} ms`)), timeoutMs);
-        const onMessage = (raw: WebSocket.RawData) => {
-          const msg = JSON.parse(raw.toString()) as { msg_type: string; parent_header: { msg_id?: string }; content: { data?: Record<string, string>; ename?: string } };
+        const onMessage = (raw: Buffer) => {
+          const msg = JSON.parse(raw.toString("utf8")) as { msg_type: string; parent_header: { msg_id?: string }; content: { data?: Record<string, string>; ename?: string } };
           if (msg.parent_header.msg_id !== msgId) return;
           if (msg.msg_type === "error") {
             clearTimeout(timer);

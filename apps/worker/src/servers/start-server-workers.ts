@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { ensureStudentNetwork } from "@aula/docker";
 import { createSpawnQueue, createStopQueue, queueNames, type SpawnPayload, type StopPayload } from "@aula/queue";
 import { cullIdleServers } from "./culler";
+import { watchDocker } from "./docker-watch";
 import { reconcileServers } from "./reconciler";
 import { createSpawnProcessor, type ServerJobDeps } from "./spawn-processor";
 import { createStopProcessor } from "./stop-processor";
@@ -63,8 +64,25 @@ export async function startServerWorkers(options: ServerWorkersOptions) {
       log.warn("idle culler failed; will retry", { err });
     }
   };
+  // One reconcile at a time; a request during one runs once more after it (events come in bursts).
+  let running: Promise<void> | null = null;
+  let again = false;
+  const reconcileSoon = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = reconcile().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        reconcileSoon();
+      }
+    });
+  };
   await reconcile();
-  const timers = [setInterval(() => void reconcile(), opts.reconcileEveryMs), setInterval(() => void cull(), opts.cullEveryMs)];
+  const timers = [setInterval(reconcileSoon, opts.reconcileEveryMs), setInterval(() => void cull(), opts.cullEveryMs)];
+  const dockerWatch = watchDocker({ docker: opts.docker, prefix: opts.prefix, log, onChange: reconcileSoon });
 
   return {
     spawns,
@@ -74,6 +92,7 @@ export async function startServerWorkers(options: ServerWorkersOptions) {
     cull,
     async close(force = false) {
       for (const t of timers) clearInterval(t);
+      dockerWatch.close();
       await gpus.close();
       await Promise.allSettled([spawnWorker.close(force), stopWorker.close(force)]);
       await Promise.allSettled([spawns.close(), stops.close()]);
