@@ -142,15 +142,21 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
         await removeContainer(docker, containerId);
         return;
       }
-      await seedWorkspace({ docker, containerId, dataDir: deps.dataDir, course: server.course.slug, week: server.week.number, log });
+      // The copy of 2-practicas overlaps Jupyter's boot: the student needs both before "ready",
+      // not one after the other (under a class start each Docker archive call waits its turn).
+      // seedWorkspace never rejects.
+      const seeding = seedWorkspace({ docker, containerId, dataDir: deps.dataDir, course: server.course.slug, week: server.week.number, log });
       await progress("waiting", "Waiting for Jupyter to answer…", 65);
-      await waitForJupyter({
-        port: hostPort,
-        baseUrl: `/user/${username}/`,
-        token: server.token,
-        timeoutMs: deps.readyTimeoutMs,
-        isAlive: async () => (await docker.getContainer(containerId).inspect()).State.Running,
-      });
+      await Promise.all([
+        seeding,
+        waitForJupyter({
+          port: hostPort,
+          baseUrl: `/user/${username}/`,
+          token: server.token,
+          timeoutMs: deps.readyTimeoutMs,
+          isAlive: async () => (await docker.getContainer(containerId).inspect()).State.Running,
+        }),
+      ]);
       const now = new Date();
       const ready = await db.server.updateMany({ where: { id: serverId, status: "STARTING", startedAt: fence }, data: { status: "RUNNING", readyAt: now, lastActivityAt: now } });
       if (ready.count === 0) {
