@@ -8,6 +8,8 @@ import { apiLoadScenario } from "./api-load";
 import { gatewayMemory, gatewayScenario, type GatewayCase } from "./gateway";
 import { bounded } from "./procs";
 import { startProxies } from "./proxies";
+import { gpuStampedeScenario } from "./gpu-stampede";
+import { imagesScenario } from "./images";
 import { stampedeScenario } from "./stampede";
 import { fmtMs, type Figure } from "./stats";
 import { startToReady } from "./start-to-ready";
@@ -35,7 +37,9 @@ const P = smoke
       ws: { roundTrips: 10, reps: 1 },
       memory: { target: 500, boundS: 10, chunkS: 1 },
       api: { students: 50, sessions: 20, reps: 1, duration: 1 },
-      stampede: { students: 3, boundMs: 120_000, floorConcurrencies: [3] },
+      stampede: { students: 3, boundMs: 120_000, floorConcurrencies: [3], floorSample: 3 },
+      gpu: { gpus: 4, students: 6, boundMs: 90_000 },
+      images: { environments: ["python"], coldBuild: [] as string[], noChangeRuns: 2 },
     }
   : {
       startRuns: 20,
@@ -43,10 +47,10 @@ const P = smoke
       ws: { roundTrips: 1000, reps: 3 },
       memory: { target: 1_000_000, boundS: 150, chunkS: 10 },
       api: { students: 1000, sessions: 200, reps: 3, duration: 5 },
-      stampede: (() => {
-        const n = Number(process.env.AULA_BENCH_STAMPEDE ?? 30);
-        return { students: n, boundMs: 300_000, floorConcurrencies: [4, n] };
-      })(),
+      stampede: { students: Number(process.env.AULA_BENCH_STAMPEDE ?? 100), boundMs: 300_000, floorConcurrencies: [2, 4, 8], floorSample: 16 },
+      gpu: { gpus: 4, students: 40, boundMs: 240_000 },
+      // A cold build of python takes 2-3 minutes here, of pytorch far longer: python only.
+      images: { environments: undefined, coldBuild: ["python"], noChangeRuns: 5 },
     };
 
 const f1 = (f: Figure, digits = 2, unit = " ms") => `${f.median.toFixed(digits)}${unit} (${f.min.toFixed(digits)}–${f.max.toFixed(digits)})`;
@@ -70,7 +74,8 @@ async function main(): Promise<void> {
   await prepareTestTemplate();
   const profileDir = path.join(tmpdir(), "aula-bench-profiles");
   if (profiled.length) await mkdir(profileDir, { recursive: true });
-  const stack = await startStack({ worker: true, nodeArgs: Object.fromEntries(profiled.map((app) => [app, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`]])) });
+  // The worker has simulated GPUs for the GPU stampede; CPU servers never touch them.
+  const stack = await startStack({ worker: true, workerEnv: { AULA_GPUS: `sim:${P.gpu.gpus}xH100-80GB` }, nodeArgs: Object.fromEntries(profiled.map((app) => [app, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${app}-${Date.now()}.cpuprofile`]])) });
   const out: Record<string, unknown> = { date: new Date().toISOString(), smoke, parameters: P };
   const table: string[] = ["| scenario | Aula | floor / peer | ratio | goal |", "|---|---|---|---|---|"];
   const errors: string[] = [];
@@ -130,15 +135,34 @@ async function main(): Promise<void> {
       table.push(`| API with think time (${a.sessions} sessions, one dashboard load each per ${a.paced.thinkS} s = ${a.paced.rate} req/s): p50 / p99 | ${f1(a.paced.p50)} / ${f1(a.paced.p99)} | closed loop above | ${f0(a.paced.rps)} req/s served; api CPU ${f1(a.paced.apiCpuPer1k, 0)} per 1,000 | p99 ≤ 20 ms${a.paced.failures ? `; failures ${a.paced.failures}` : ""} |`);
     });
 
-    await scenario("2/6b. Stampede", smoke ? 150_000 : 480_000, async () => {
+    await scenario("2/6b. Stampede", smoke ? 150_000 : 600_000, async () => {
       const s = await stampedeScenario(stack, course, P.stampede);
       out.stampede = s;
       table.push(`| Stampede: ${s.students} press Start within 1 s: failures, all ready | ${s.failures} failures, ${(s.allReadyMs / 1000).toFixed(1)} s | plain script (best concurrency ${s.floor.bestConcurrency}): ${(s.floor.allReadyMs / 1000).toFixed(1)} s | ${x(s.ratio)} | 0 failures, ≤ 1.2× |`);
+      table.push(`| Stampede: where the time went (median / max) | queue wait ${(s.phases.queueWait[0] / 1000).toFixed(1)} / ${(s.phases.queueWait[1] / 1000).toFixed(1)} s; spawn ${(s.phases.spawn[0] / 1000).toFixed(1)} / ${(s.phases.spawn[1] / 1000).toFixed(1)} s; RUNNING → student's first 200 ${s.phases.readyToStudent[0].toFixed(0)} / ${s.phases.readyToStudent[1].toFixed(0)} ms | script sample (${s.floor.sample} containers): ${Object.entries(s.floor.byConcurrency).map(([c, ms]) => `c=${c} ${(ms / 1000).toFixed(1)} s`).join(", ")} | | — |`);
       table.push(`| Stampede order of service (share of pairs served in press order) | ${s.orderConcordance.toFixed(2)} | | | — |`);
       table.push(`| Control plane RSS with ${s.students} running servers | ${s.controlPlaneRssTotalMb.toFixed(0)} MiB | ${Object.entries(s.controlPlaneRssMb).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")} | | — |`);
     });
+
+    await scenario("gpu. GPU stampede", P.gpu.boundMs + 60_000, async () => {
+      const g = await gpuStampedeScenario(stack, course.image, P.gpu);
+      out.gpuStampede = g;
+      table.push(`| GPU stampede: ${g.students} ask for a GPU within 1 s, ${g.gpus} simulated GPUs, each stopped once running | ${g.failures} failures, all served in ${(g.allServedMs / 1000).toFixed(1)} s | ${g.toldPosition} told a queue position (largest ${g.maxPositionTold}), ${g.positionRegressions} moved back | ledger: ${g.ledgerIntervals} intervals, at most ${g.maxOpen} open at once, ${g.maxOpenPerSlot} per slot, ${g.unreleased} unreleased | 0 failures, ≤ ${g.gpus} open, 1 per slot |`);
+    });
+
+    await scenario("7. Images", smoke ? 120_000 : 420_000, async () => {
+      const images = await imagesScenario(stack, { ...(P.images.environments ? { environments: P.images.environments } : {}), coldBuild: P.images.coldBuild, noChangeRuns: P.images.noChangeRuns, log: (l) => console.error(`[bench] cold build: ${l}`) });
+      out.images = images;
+      for (const i of images) {
+        const size = i.sizeMb === null ? "not built" : `${i.sizeMb.toFixed(0)} MB`;
+        const vs = i.sizeMb !== null && i.targetMb !== null ? `${x(i.sizeMb / i.targetMb)} of target` : "";
+        const builds = [i.noChangeRebuildMs ? `no-change rebuild ${f1(i.noChangeRebuildMs, 0)}` : null, i.firstCachedBuildMs !== null ? `first build in a fresh database (all steps cached, then the gate) ${(i.firstCachedBuildMs / 1000).toFixed(1)} s` : null, i.coldBuildMs !== null ? `cold build (${i.recipe} recipe, no cache) ${(i.coldBuildMs / 1000).toFixed(0)} s` : "cold build not run (minutes; python's stands for the recipe)"].filter(Boolean).join("; ");
+        table.push(`| Image ${i.name}: size, builds | ${size} | target ${i.targetMb ?? "—"} MB; ${builds} | ${vs} | ≤ target |`);
+      }
+    });
   } finally {
-    await stack.stop();
+    // A failed teardown (Docker restarted by someone else) must not lose the figures measured.
+    await stack.stop().catch((error: unknown) => errors.push(`teardown: ${error instanceof Error ? error.message : String(error)}`));
   }
   out.errors = errors;
   const md = `# Aula benchmarks ${String(out.date)}${smoke ? " (smoke run)" : ""}\n\nMedian (min–max) over repeated runs; every ratio is against a baseline measured in the same run.\n\n${table.join("\n")}\n`;
