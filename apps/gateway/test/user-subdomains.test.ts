@@ -257,11 +257,49 @@ describe("per-user subdomains through the gateway and the api", () => {
     await expect(openSocket(gw.port, "/user/ana/api/kernels/k1/channels", { Host: host("ana"), Cookie: cookie })).rejects.toEqual(new RefusedUpgrade(401));
   });
 
-  it("ends the subdomain cookie when the user is disabled", async () => {
+  it("ends the subdomain cookie and closes its WebSockets when the password is changed", async () => {
+    await createAccount(api.db, "finn");
+    const finnServer = await startUpstream("finn-jupyter");
+    try {
+      const finnRow = await api.db.user.findUniqueOrThrow({ where: { username: "finn" } });
+      await createRunningServer(api.db, { userId: finnRow.id, username: "finn", hostPort: finnServer.port });
+      await gw.gateway.resync();
+      const session = await signIn(api.app, "finn");
+      const { cookie } = await signInToSubdomain("finn", session.cookie);
+      const socket = await openSocket(gw.port, "/user/finn/api/kernels/k1/channels", { Host: host("finn"), Cookie: cookie, Origin: `http://${host("finn")}` });
+      const changed = await request(gw.port, "/api/v1/auth/password", {
+        method: "POST",
+        headers: { Host: PORTAL, ...session.headers, "Content-Type": "application/json" },
+        body: JSON.stringify({ currentPassword: "correct horse battery", newPassword: "a brand new passphrase" }),
+      });
+      expect(changed.status, changed.body).toBe(200);
+      await socket.closed;
+      await vi.waitFor(async () => expect((await get(host("finn"), "/user/finn/api/status", { Cookie: cookie })).status).toBe(401), { timeout: 5000, interval: 250 });
+    } finally {
+      await finnServer.close();
+    }
+  });
+
+  it("ends the subdomain cookie and closes its WebSockets when an admin disables the user", async () => {
+    await createAccount(api.db, "root", "admin");
+    const admin = await signIn(api.app, "root");
     const { cookie } = await signInToSubdomain("carl", carl.cookie);
     expect((await get(host("carl"), "/user/carl/api/status", { Cookie: cookie })).status).toBe(200);
-    await api.db.user.update({ where: { username: "carl" }, data: { disabledAt: new Date() } });
+    const socket = await openSocket(gw.port, "/user/carl/api/kernels/k1/channels", { Host: host("carl"), Cookie: cookie, Origin: `http://${host("carl")}` });
+    const disabled = await request(gw.port, "/api/v1/users/carl", { method: "PATCH", headers: { Host: PORTAL, ...admin.headers, "Content-Type": "application/json" }, body: JSON.stringify({ disabled: true }) });
+    expect(disabled.status, disabled.body).toBe(200);
+    await socket.closed;
     await vi.waitFor(async () => expect((await get(host("carl"), "/user/carl/api/status", { Cookie: cookie })).status).toBe(401), { timeout: 5000, interval: 250 });
+  });
+
+  it("sends the owner of a server that is not running to the portal's start page", async () => {
+    await createAccount(api.db, "eve");
+    const eve = await signIn(api.app, "eve");
+    const { cookie } = await signInToSubdomain("eve", eve.cookie);
+    const reply = await get(host("eve"), "/user/eve/tree", { Cookie: cookie, Accept: HTML });
+    expect(reply.status).toBe(302);
+    expect(reply.headers.location).toBe(`http://${PORTAL}/spawn/eve?next=${encodeURIComponent("/user/eve/tree")}`);
+    expect((await get(host("eve"), "/user/eve/api/status", { Cookie: cookie })).status).toBe(503);
   });
 });
 
