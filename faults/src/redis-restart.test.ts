@@ -95,5 +95,6 @@ describe("Redis restarted under load", () => {
     }
     console.info(`[faults] Redis back → all ${accepted.size} accepted servers running and reachable after ${Date.now() - back} ms`);
     expect(accepted.size).toBe(sessions.length);
+    for (const name of ["api", "gateway", "worker"] as const) expect(stack.pid(name), `${name} survived`).not.toBeNull();
   }, 300_000);
 });
