@@ -1,11 +1,14 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, stat, statfs, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureStudentDisk, listMounts, StudentDiskError, unmountStudentDisks } from "./student-disk";
 
 // Real loop mounts under a temporary root (the worker runs as root on the host, as here).
 
+const run = promisify(execFile);
 let root: string;
 
 beforeAll(async () => {
@@ -32,7 +35,7 @@ describe("a student's disk", () => {
     expect(mounts).toHaveLength(1);
     expect(mounts[0]).toMatchObject({ fstype: "ext4" });
     expect(mounts[0]?.source).toMatch(/^\/dev\/loop\d+$/);
-    for (const dir of Object.values(disk.dirs)) {
+    for (const dir of [disk.dirs.home, disk.dirs.checkpoints, disk.dirs.cache]) {
       expect(path.dirname(dir)).toBe(disk.mountpoint);
       expect((await stat(dir)).uid).toBe(1000);
     }
@@ -42,9 +45,12 @@ describe("a student's disk", () => {
   });
 
   it("is made and mounted once when several workers ensure it at the same moment, and keeps its files", async () => {
-    const results = await Promise.all([1, 2, 3].map(() => ensureStudentDisk({ root, username: "ben", sizeMb: 64 })));
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map(() => ensureStudentDisk({ root, username: "ben", sizeMb: 64 })));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await mountsUnder(results[0]!.mountpoint)).toHaveLength(1);
+    // One loop device over the image: two would be two file systems writing one file.
+    const { stdout } = await run("losetup", ["-j", results[0]!.image]);
+    expect(stdout.trim().split("\n")).toHaveLength(1);
     await writeFile(path.join(results[0]!.dirs.home, "kept.txt"), "kept");
     const again = await ensureStudentDisk({ root, username: "ben", sizeMb: 64 });
     expect(again.created).toBe(false);

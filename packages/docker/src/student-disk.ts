@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chown, link, mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
@@ -67,9 +67,9 @@ export interface EnsureStudentDiskOptions {
 }
 
 /**
- * Makes, mounts and (when the size went up) grows a student's disk; idempotent and safe when two
- * workers do it at once (the image appears by link(), a second mount of it is refused by mount
- * and found mounted). Never shrinks: a smaller setting applies to new students only.
+ * Makes, mounts and (when the size went up) grows a student's disk; idempotent, and one at a
+ * time per disk across workers (an flock on `<root>/<username>.lock`). Never shrinks: a smaller
+ * setting applies to new students only.
  */
 export async function ensureStudentDisk(opts: EnsureStudentDiskOptions): Promise<StudentDisk> {
   const run = opts.run ?? runDiskCommand;
@@ -79,29 +79,56 @@ export async function ensureStudentDisk(opts: EnsureStudentDiskOptions): Promise
   const image = path.join(root, `${opts.username}.ext4`);
   const mountpoint = path.join(root, opts.username);
   await mkdir(mountpoint, { recursive: true, mode: 0o711 });
+  // One at a time per disk, across processes: two mounts racing past "is it mounted?" stack two
+  // loop devices over one image (a corrupted file system), and a directory made before the
+  // other's mount lands is hidden under it.
+  return withDiskLock(path.join(root, `${opts.username}.lock`), () => ensureLocked(run, image, mountpoint, opts.sizeMb));
+}
 
-  const created = await createImage(run, image, opts.sizeMb);
-  const grown = await growIfSmaller(run, image, mountpoint, opts.sizeMb);
+async function ensureLocked(run: DiskCommand, image: string, mountpoint: string, sizeMb: number): Promise<StudentDisk> {
+  const created = await createImage(run, image, sizeMb);
+  const grown = await growIfSmaller(run, image, mountpoint, sizeMb);
   let mount = await findMount(mountpoint);
   if (!mount) {
     try {
       await run("mount", ["-o", "loop,nodev,nosuid", image, mountpoint]);
     } catch (error) {
-      // Another worker mounted it between our look and our mount ("already mounted").
-      if (!(await findMount(mountpoint))) throw new StudentDiskError(`could not mount ${image}: ${(error as Error).message}`);
+      throw new StudentDiskError(`could not mount ${image}: ${(error as Error).message}`);
     }
     mount = await findMount(mountpoint);
   }
   if (!mount || mount.fstype !== "ext4") throw new StudentDiskError(`${mountpoint} is not the student's ext4 disk (found ${mount?.fstype ?? "nothing"})`);
 
   const dirs: StudentDiskDirs = { home: path.join(mountpoint, "home"), checkpoints: path.join(mountpoint, "checkpoints"), cache: path.join(mountpoint, "cache") };
-  for (const dir of Object.values(dirs)) {
+  for (const dir of [dirs.home, dirs.checkpoints, dirs.cache]) {
     await mkdir(dir, { recursive: true });
     // Empty, so Docker still copies the image's content (and owner) in on first use; owned by the
     // student in case the image has nothing at that path.
     if ((await stat(dir)).uid !== STUDENT_UID) await chown(dir, STUDENT_UID, STUDENT_UID);
   }
-  return { image, mountpoint, dirs, sizeMb: Math.max(opts.sizeMb, Math.round((await stat(image)).size / MIB)), created, grown };
+  return { image, mountpoint, dirs, sizeMb: Math.max(sizeMb, Math.round((await stat(image)).size / MIB)), created, grown };
+}
+
+/**
+ * Holds an exclusive flock(2) on `lockFile` while `fn` runs. Node has no flock, so a child
+ * `flock` holds it and says so; the lock ends when its stdin closes, or when this process dies.
+ */
+async function withDiskLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
+  const child = spawn("flock", ["-x", lockFile, "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once("data", () => resolve());
+      child.once("error", (err) => reject(new StudentDiskError(`could not lock ${lockFile}: ${err.message}`)));
+      void exited.then((code) => reject(new StudentDiskError(`could not lock ${lockFile}: flock exited with ${code}: ${stderr.trim()}`)));
+    });
+    return await fn();
+  } finally {
+    child.stdin.end();
+    await exited;
+  }
 }
 
 async function createImage(run: DiskCommand, image: string, sizeMb: number): Promise<boolean> {
