@@ -1,13 +1,17 @@
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestServerStart, requestServerStop } from "@aula/domain";
-import { enqueueSpawn, enqueueStop } from "@aula/queue";
+import { createCollectQueue, enqueueCollect, enqueueSpawn, enqueueStop } from "@aula/queue";
+import { startCollectWorker } from "../src/collect/start-collect-worker";
+import { createLogger } from "../src/log";
 import { studentDiskSettings } from "../src/servers/student-disks";
 import { execIn } from "./support/container-exec";
-import { createServerHarness, type GatewayHandle, type ServerHarness, type StudentServer, type WorkerSet } from "./support/server-harness";
+import { createServerHarness, redisUrl, type GatewayHandle, type ServerHarness, type StudentServer, type WorkerSet } from "./support/server-harness";
 import { until } from "./support/waits";
 
 // Issue #7, "a full disk fills only that student's volume", with AULA_VOLUME_MODE=disk: real
@@ -112,5 +116,35 @@ describe("students' disks (AULA_VOLUME_MODE=disk)", () => {
     const files = await execIn(aName, "cat /bootcamp/keep.txt /bootcamp/again.txt");
     expect(files.stdout).toBe("mine\nagain\n");
     expect((await df(aName, "/bootcamp")).sizeKb * 1024).toBeLessThanOrEqual(A_MB * MIB);
+  }, 180_000);
+
+  it("collects a stopped student's work from their disk even when it is not mounted (after a reboot)", async () => {
+    const aName = `aula-${a.student.username}`;
+    expect((await execIn(aName, "echo 'print(42)' > /bootcamp/3-proyecto/train.py")).code).toBe(0);
+    const current = await h.t.db.server.findFirstOrThrow({ where: { userId: a.student.id, status: "RUNNING" } });
+    await requestServerStop(h.t.db, { username: a.student.username, reason: "Stopped by you." });
+    await enqueueStop(set.workers.stops, { serverId: current.id });
+    await until("A STOPPED", async () => (await h.t.db.server.findUnique({ where: { id: current.id } }))?.status === "STOPPED");
+    await run("umount", [path.join(h.dataDir, "disks", a.student.username)]);
+
+    const workerRedis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const collector = await startCollectWorker({ db: h.t.db, docker: h.docker, dataDir: h.dataDir, prefix: h.prefix, log: createLogger("warn"), workerRedis, studentDisks: studentDiskSettings(h.dataDir, DEFAULT_MB) });
+    const queue = createCollectQueue(h.redis, h.prefix);
+    h.closeLater(async () => {
+      await queue.close();
+      await collector.close(true);
+      await workerRedis.quit();
+    });
+    const collectionId = randomUUID();
+    await enqueueCollect(queue, { collectionId, courseId: a.course.id, courseSlug: a.course.slug, scope: "proyecto", week: null, requestedById: null, requestedAt: new Date().toISOString() });
+    const result = await until("the collection", async () => {
+      const job = await queue.getJob(collectionId);
+      const state = await job?.getState();
+      if (state === "failed") throw new Error(`collection failed: ${job?.failedReason}`);
+      return state === "completed" ? job?.returnvalue : null;
+    });
+    expect(result.missing).toEqual([]);
+    expect(result.students).toBe(1);
+    expect(result.files).toBe(1);
   }, 180_000);
 });
