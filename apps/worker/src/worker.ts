@@ -3,7 +3,7 @@ import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "@aula/db";
 import { syncEnvironments } from "@aula/domain";
-import { removeStaleSmokeContainers, type RecipePreference } from "@aula/docker";
+import { checkStudentDiskSupport, removeStaleSmokeContainers, type RecipePreference } from "@aula/docker";
 import {
   closeRedis,
   createImageBuildQueue,
@@ -120,6 +120,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   if (roles.has("image-builds")) await recoverImageBuilds(deps, imageBuildQueue);
   const dataDir = opts.dataDir;
   const studentDisks = dataDir && opts.studentDiskMb !== undefined ? studentDiskSettings(dataDir, opts.studentDiskMb) : undefined;
+  if (studentDisks && roles.has("servers")) await checkStudentDiskSupport();
   const servers =
     roles.has("servers") && dataDir
       ? await startServerWorkers({

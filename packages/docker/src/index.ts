@@ -66,6 +66,7 @@ export {
 export { ensureStudentNetwork, STUDENT_NETWORK, STUDENT_BRIDGE, LABEL_NETWORK, StudentNetworkError, type StudentNetworkInfo } from "./student-network";
 export {
   ensureStudentDisk,
+  checkStudentDiskSupport,
   unmountStudentDisks,
   volumeBinding,
   listMounts,

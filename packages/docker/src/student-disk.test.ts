@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureStudentDisk, listMounts, StudentDiskError, unmountStudentDisks } from "./student-disk";
+import { checkStudentDiskSupport, ensureStudentDisk, listMounts, runDiskCommand, StudentDiskError, unmountStudentDisks, type DiskCommand } from "./student-disk";
 
 // Real loop mounts under a temporary root (the worker runs as root on the host, as here).
 
@@ -78,5 +78,11 @@ describe("a student's disk", () => {
   it("refuses a bad username or a size too small to hold anything, with a stable code", async () => {
     await expect(ensureStudentDisk({ root, username: "../etc", sizeMb: 64 })).rejects.toBeInstanceOf(StudentDiskError);
     await expect(ensureStudentDisk({ root, username: "dan", sizeMb: 1 })).rejects.toMatchObject({ code: "student_disk_failed" });
+  });
+
+  it("checks at worker start that the host can make disks, and names what is missing", async () => {
+    await expect(checkStudentDiskSupport()).resolves.toBeUndefined();
+    const noFlock: DiskCommand = async (file, args, ok) => (file === "flock" ? Promise.reject(new Error("spawn flock ENOENT")) : runDiskCommand(file, args, ok));
+    await expect(checkStudentDiskSupport(noFlock)).rejects.toMatchObject({ code: "student_disk_failed", message: expect.stringContaining("needs flock") as string });
   });
 });

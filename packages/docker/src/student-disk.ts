@@ -223,6 +223,26 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /**
+ * What disks need from this host, checked once at worker start so a machine without them fails
+ * there, with the reason, rather than at every student's start: root (mount, losetup), a loop
+ * device control node, and the tools (e2fsprogs, util-linux).
+ */
+export async function checkStudentDiskSupport(run: DiskCommand = runDiskCommand): Promise<void> {
+  if (process.getuid?.() !== 0) throw new StudentDiskError("AULA_VOLUME_MODE=disk needs the worker to run as root (it mounts each student's disk image)");
+  try {
+    await stat("/dev/loop-control");
+  } catch {
+    throw new StudentDiskError("AULA_VOLUME_MODE=disk needs loop devices, and /dev/loop-control is missing (modprobe loop, or give the worker's container the loop devices)");
+  }
+  for (const [tool, args] of [["mkfs.ext4", ["-V"]], ["e2fsck", ["-V"]], ["resize2fs", ["-P", "/dev/null"]], ["flock", ["-V"]], ["losetup", ["-V"]]] as const) {
+    // resize2fs has no version flag; -P on a non-file system exits 1 but proves it runs.
+    await run(tool, args, [0, 1]).catch((error: unknown) => {
+      throw new StudentDiskError(`AULA_VOLUME_MODE=disk needs ${tool} (apt-get install e2fsprogs util-linux): ${(error as Error).message}`);
+    });
+  }
+}
+
+/**
  * Unmounts every student disk under `root` (their loop devices go with them); for tests and
  * for an operator retiring a data dir. Files stay.
  */
