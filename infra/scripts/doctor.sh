@@ -33,6 +33,12 @@ else bad "docker" "missing: apt-get install docker.io"; fi
 command -v debootstrap >/dev/null 2>&1 && ok "debootstrap" "present (offline base images)" || bad "debootstrap" "missing: apt-get install debootstrap"
 command -v chromium >/dev/null 2>&1 && ok "chromium" "present (browser tests)" || note "chromium" "missing: only ./aula test needs it (apt-get install chromium)"
 command -v iptables >/dev/null 2>&1 && ok "iptables" "present (student network rules)" || bad "iptables" "missing: apt-get install iptables"
+if docker info >/dev/null 2>&1; then
+  if icc=$(docker network inspect aula-students --format '{{index .Options "com.docker.network.bridge.enable_icc"}}' 2>/dev/null); then
+    [ "$icc" = false ] && ok "student network" "aula-students, inter-container traffic off" \
+      || bad "student network" "aula-students lets containers talk to each other: docker network rm aula-students once no container uses it (the worker makes it again)"
+  else note "student network" "aula-students not made yet: the worker makes it at start"; fi
+fi
 
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
   ok "gpus" "$(nvidia-smi -L | wc -l) NVIDIA device(s)"
@@ -46,6 +52,15 @@ free_kb=$(df -Pk "${ROOT}" | awk 'NR==2{print $4}')
 
 if [ -f "$AULA_ENV_FILE" ] && [ -d "$ROOT/node_modules" ]; then
   set -a; . "$AULA_ENV_FILE"; set +a
+  if [ "${AULA_VOLUME_MODE:-docker}" = disk ]; then
+    missing=""
+    for t in mkfs.ext4 e2fsck resize2fs losetup flock; do command -v "$t" >/dev/null 2>&1 || missing="$missing $t"; done
+    if [ -n "$missing" ]; then bad "student disks" "missing:$missing (apt-get install e2fsprogs util-linux)"
+    elif [ ! -e /dev/loop-control ]; then bad "student disks" "no /dev/loop-control: modprobe loop"
+    else ok "student disks" "AULA_VOLUME_MODE=disk, ${AULA_STUDENT_DISK_MB:-10240} MB a student unless the course says otherwise"; fi
+  else
+    note "student disks" "AULA_VOLUME_MODE=docker: students' volumes have no size limit (AULA_VOLUME_MODE=disk in $AULA_ENV_FILE)"
+  fi
   aula_cli doctor || problems=$((problems + 1))
 else
   note "setup" "not set up yet: ./aula up"
