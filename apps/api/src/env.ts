@@ -1,4 +1,5 @@
 import { dataEnv, databaseEnv, logEnv, parseEnv, portsEnv, publicEnv, redisEnv, userDomainEnv } from "@aula/config";
+import { userDomainProblem } from "@aula/domain";
 import { z } from "zod";
 import type { ApiConfig } from "./app";
 
@@ -12,6 +13,10 @@ const apiEnv = databaseEnv
   .extend({
     /** Largest course-material file (and zip) an instructor may upload, in MB. */
     AULA_MATERIAL_MAX_MB: z.coerce.number().int().min(1).max(10_240).default(200),
+  })
+  .superRefine((env, ctx) => {
+    const problem = userDomainProblem(env.AULA_PUBLIC_URL, env.AULA_USER_DOMAIN);
+    if (problem !== null) ctx.addIssue({ code: "custom", path: ["AULA_USER_DOMAIN"], message: problem });
   });
 
 export type ApiEnv = ReturnType<typeof loadEnv>;

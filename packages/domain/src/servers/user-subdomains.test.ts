@@ -18,6 +18,13 @@ describe("per-user subdomain settings", () => {
     expect(https && serverUrl("ana", https)).toBe("https://ana.users.example.org/user/ana/");
   });
 
+  it("refuse a portal whose own host would be a user's server", () => {
+    expect(() => userSubdomains("https://www.aula.example:8443", "aula.example")).toThrow(/AULA_PUBLIC_URL's host www\.aula\.example is under AULA_USER_DOMAIN/);
+    expect(() => userSubdomains("https://a.b.aula.example", "aula.example")).toThrow(/AULA_PUBLIC_URL/);
+    expect(userSubdomains("https://aula.example", "aula.example")?.domain).toBe("aula.example");
+    expect(userSubdomains("http://127.0.0.1:8000", "aula.localhost")?.port).toBe(":8000");
+  });
+
   it("refuses to build an origin from anything but a username", () => {
     for (const name of ["x@evil.example#", "evil.example/", "a.b", "", "Ana"]) expect(() => userOrigin(local, name)).toThrow();
   });

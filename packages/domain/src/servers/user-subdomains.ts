@@ -21,12 +21,30 @@ export interface UserSubdomains {
   port: string;
 }
 
-/** The subdomain settings, or null when AULA_USER_DOMAIN is empty (the mode is off). */
+/** Why AULA_PUBLIC_URL and AULA_USER_DOMAIN cannot work together, or null; for the apps' env checks. */
+export function userDomainProblem(publicUrl: string, userDomain: string | undefined): string | null {
+  try {
+    userSubdomains(publicUrl, userDomain);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * The subdomain settings, or null when AULA_USER_DOMAIN is empty (the mode is off). Throws when
+ * the portal's own host would read as a user's (`www.<domain>` is the server of a user `www`):
+ * the portal would be unreachable, so the process must not start that way.
+ */
 export function userSubdomains(publicUrl: string, userDomain: string | undefined): UserSubdomains | null {
   const domain = (userDomain ?? "").trim().toLowerCase();
   if (domain === "") return null;
   const url = new URL(publicUrl);
-  return { domain, protocol: url.protocol, port: url.port === "" ? "" : `:${url.port}` };
+  const subdomains = { domain, protocol: url.protocol, port: url.port === "" ? "" : `:${url.port}` };
+  if (classifyHost(subdomains, url.host).kind !== "portal") {
+    throw new Error(`AULA_PUBLIC_URL's host ${url.hostname} is under AULA_USER_DOMAIN (${domain}), where each name is a user's server: serve the portal on ${domain} itself or outside it.`);
+  }
+  return subdomains;
 }
 
 /** A name that can be a user's subdomain label (the username grammar is a subset of a DNS label's, plus `_`). */
