@@ -163,6 +163,8 @@ export async function createServerHarness(): Promise<ServerHarness> {
 
     async close() {
       for (const close of closers.reverse()) await close().catch(() => {});
+      // The fault suite restarts dockerd now and then: wait for it rather than leave containers.
+      await until("dockerd to answer for cleanup", async () => docker.ping().then(() => true, () => false), 60_000).catch(() => {});
       for (const u of usernames) {
         await docker.getContainer(`aula-${u}`).remove({ force: true }).catch(() => {});
         for (const kind of ["home", "checkpoints", "cache"]) await docker.getVolume(`aula-${kind}-${u}`).remove().catch(() => {});
