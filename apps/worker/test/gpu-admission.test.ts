@@ -1,16 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import Docker from "dockerode";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, createTestDatabase, type Db, type TestDatabase } from "@aula/db";
+import { createDb } from "@aula/db";
 import { requestServerStart, requestServerStop } from "@aula/domain";
 import { createCourseWithWeeks, createPublishedEnvironment, createTestUser, enrollTestUser } from "@aula/domain/testing";
 import { enqueueSpawn, enqueueStop, readProgressHistory } from "@aula/queue";
-import { createLogger } from "../src/log";
-import { startServerWorkers } from "../src/servers/start-server-workers";
+import { createServerHarness, type ServerHarness, type ServerWorkers } from "./support/server-harness";
 import { newestPythonImage, until } from "./support/waits";
 
 // Class start with every real part: 50 students ask for a GPU at once on a node with 4
@@ -34,73 +27,39 @@ function maxOverlap(intervals: { allocatedAt: Date; releasedAt: Date | null }[])
 }
 
 describe("GPU admission at class start", () => {
-  let t: TestDatabase;
-  let dbs: Db[] = [];
-  let redis: Redis;
-  const connections: Redis[] = [];
-  let dataDir: string;
-  const docker = new Docker({ socketPath: "/var/run/docker.sock" });
-  const prefix = `aula-test-${randomBytes(5).toString("hex")}`;
-  const usernames: string[] = [];
-  let workers: Awaited<ReturnType<typeof startServerWorkers>>[] = [];
+  let h: ServerHarness;
+  let workers: ServerWorkers[] = [];
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-    dataDir = await mkdtemp(path.join(os.tmpdir(), "aula-data-"));
+    h = await createServerHarness();
     // Two workers, each with its own database pool and Redis connections, as two processes would.
-    dbs = [createDb({ url: t.url, max: 5 }), createDb({ url: t.url, max: 5 })];
+    const dbs = [createDb({ url: h.t.url, max: 5 }), createDb({ url: h.t.url, max: 5 })];
+    // Registered first, so they run after the workers have closed.
+    for (const db of dbs) h.closeLater(() => db.$disconnect());
     workers = [];
     for (const db of dbs) {
-      const publisher = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-      const workerRedis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
-      connections.push(publisher, workerRedis);
-      workers.push(
-        await startServerWorkers({
-          db,
-          docker,
-          publisher,
-          workerRedis,
-          prefix,
-          dataDir,
-          log: createLogger((process.env.AULA_TEST_LOG as "info" | undefined) ?? "warn"),
-          readyTimeoutMs: 60_000,
-          spawnConcurrency: 4,
-          reconcileEveryMs: 3_600_000,
-          cullEveryMs: 3_600_000,
-          gpus: { spec: `sim:${GPUS}xH100-80GB`, admissionEveryMs: 1_000, meterEveryMs: 3_600_000 },
-        }),
-      );
+      const set = await h.startWorkers({ db, spawnConcurrency: 4, gpus: { spec: `sim:${GPUS}xH100-80GB`, admissionEveryMs: 1_000, meterEveryMs: 3_600_000 } });
+      workers.push(set.workers);
     }
   }, 120_000);
 
   afterAll(async () => {
-    for (const w of workers) await w.close(true);
-    for (const u of usernames) {
-      await docker.getContainer(`aula-${u}`).remove({ force: true }).catch(() => {});
-      for (const kind of ["home", "checkpoints", "cache"]) await docker.getVolume(`aula-${kind}-${u}`).remove().catch(() => {});
-    }
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    await Promise.allSettled([redis.quit(), ...connections.map((c) => c.quit())]);
-    for (const db of dbs) await db.$disconnect();
-    await t?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await h?.close();
   });
 
   it("never holds more GPUs than exist, queues the rest fairly and in order, and serves everyone as GPUs free", async () => {
-    const environment = await createPublishedEnvironment(t.db, { gpu: "REQUIRED", image: newestPythonImage() });
-    const courseA = await createCourseWithWeeks(t.db, { environmentId: environment.id });
-    const courseB = await createCourseWithWeeks(t.db, { environmentId: environment.id });
+    const environment = await createPublishedEnvironment(h.t.db, { gpu: "REQUIRED", image: newestPythonImage() });
+    const courseA = await createCourseWithWeeks(h.t.db, { environmentId: environment.id });
+    const courseB = await createCourseWithWeeks(h.t.db, { environmentId: environment.id });
     // Course A's 35 students all ask before course B's 15: pure first come, first served would
     // make all of B wait for all of A.
     const base = Date.now();
     const servers: { id: string; courseId: string; username: string; queuedAt: Date }[] = [];
     for (const [i, course] of [...Array<typeof courseA>(COURSE_A).fill(courseA), ...Array<typeof courseB>(COURSE_B).fill(courseB)].entries()) {
-      const student = await createTestUser(t.db);
-      usernames.push(student.username);
-      await enrollTestUser(t.db, { courseId: course.id, userId: student.id });
-      const s = await requestServerStart(t.db, { username: student.username, course: course.slug, week: 1, gpu: "required" }, new Date(base + i * 10));
+      const student = await createTestUser(h.t.db);
+      h.track(student.username);
+      await enrollTestUser(h.t.db, { courseId: course.id, userId: student.id });
+      const s = await requestServerStart(h.t.db, { username: student.username, course: course.slug, week: 1, gpu: "required" }, new Date(base + i * 10));
       servers.push({ id: s.id, courseId: course.id, username: student.username, queuedAt: s.queuedAt });
     }
     await Promise.all(servers.map((s) => enqueueSpawn(workers[0]!.spawns, { serverId: s.id })));
@@ -112,18 +71,18 @@ describe("GPU admission at class start", () => {
     const stopping = new Set<string>();
     const ids = servers.map((s) => s.id);
     await until("every server to be served and stopped", async () => {
-      maxOpen = Math.max(maxOpen, await t.db.gpuAllocation.count({ where: { releasedAt: null } }));
-      const rows = await t.db.server.findMany({ where: { id: { in: ids } }, select: { id: true, status: true, failureReason: true, containerId: true, user: { select: { username: true } } } });
+      maxOpen = Math.max(maxOpen, await h.t.db.gpuAllocation.count({ where: { releasedAt: null } }));
+      const rows = await h.t.db.server.findMany({ where: { id: { in: ids } }, select: { id: true, status: true, failureReason: true, containerId: true, user: { select: { username: true } } } });
       const failed = rows.find((r) => r.status === "FAILED");
       if (failed) throw new Error(`a spawn failed: ${failed.failureReason}`);
       for (const r of rows.filter((r) => r.status === "RUNNING" && !stopping.has(r.id))) {
         if (!inspected && r.containerId) {
-          const info = await docker.getContainer(r.containerId).inspect();
+          const info = await h.docker.getContainer(r.containerId).inspect();
           expect(info.HostConfig.DeviceRequests ?? []).toEqual([]);
           inspected = true;
         }
         stopping.add(r.id);
-        await requestServerStop(t.db, { username: r.user.username, reason: "Stopped by you." });
+        await requestServerStop(h.t.db, { username: r.user.username, reason: "Stopped by you." });
         await enqueueStop(workers[1]!.stops, { serverId: r.id });
       }
       return rows.every((r) => r.status === "STOPPED");
@@ -131,7 +90,7 @@ describe("GPU admission at class start", () => {
 
     expect(maxOpen).toBeLessThanOrEqual(GPUS);
     expect(inspected).toBe(true);
-    const ledger = await t.db.gpuAllocation.findMany({ where: { serverId: { in: ids } }, orderBy: { allocatedAt: "asc" } });
+    const ledger = await h.t.db.gpuAllocation.findMany({ where: { serverId: { in: ids } }, orderBy: { allocatedAt: "asc" } });
     // Everyone was served exactly once, every interval is closed, and at most 4 were ever open.
     expect(ledger).toHaveLength(servers.length);
     expect(new Set(ledger.map((a) => a.serverId)).size).toBe(servers.length);
@@ -156,7 +115,7 @@ describe("GPU admission at class start", () => {
 
     // Waiting students were told their place, and it only ever moved forward.
     const last = servers.at(-1)!;
-    const positions = (await readProgressHistory(redis, prefix, last.id)).flatMap((e) => (e.phase === "queued" && e.position ? [e.position] : []));
+    const positions = (await readProgressHistory(h.redis, h.prefix, last.id)).flatMap((e) => (e.phase === "queued" && e.position ? [e.position] : []));
     expect(positions.length).toBeGreaterThan(1);
     expect(positions[0]).toBeGreaterThan(GPUS);
     for (let i = 1; i < positions.length; i++) expect(positions[i]!).toBeLessThanOrEqual(positions[i - 1]!);
