@@ -52,7 +52,10 @@ free_kb=$(df -Pk "${ROOT}" | awk 'NR==2{print $4}')
 
 if [ -f "$AULA_ENV_FILE" ] && [ -d "$ROOT/node_modules" ]; then
   set -a; . "$AULA_ENV_FILE"; set +a
-  if [ "${AULA_VOLUME_MODE:-docker}" = disk ]; then
+  # Unset: ./aula up picks disk where it can, so check what disk mode needs, but only as a note.
+  if [ "${AULA_VOLUME_MODE:-}" = "" ] && { [ ! -e /dev/loop-control ] || ! command -v mkfs.ext4 >/dev/null 2>&1; }; then
+    note "student disks" "no loop devices or e2fsprogs: ./aula up falls back to Docker volumes without a size limit"
+  elif [ "${AULA_VOLUME_MODE:-disk}" = disk ]; then
     missing=""
     for t in mkfs.ext4 e2fsck resize2fs losetup flock; do command -v "$t" >/dev/null 2>&1 || missing="$missing $t"; done
     if [ -n "$missing" ]; then bad "student disks" "missing:$missing (apt-get install e2fsprogs util-linux)"

@@ -35,6 +35,18 @@ install_firewall_rules
 
 aula_cli bootstrap-admin
 
+# A full disk must fill only that student's: each student gets a size-limited disk of their own
+# when this machine can loop-mount one. AULA_VOLUME_MODE in .aula/env overrides the choice.
+if [ -z "${AULA_VOLUME_MODE:-}" ]; then
+  if [ -e /dev/loop-control ] && command -v mkfs.ext4 >/dev/null 2>&1 && losetup -f >/dev/null 2>&1; then
+    export AULA_VOLUME_MODE=disk
+    say "student disks: ${AULA_STUDENT_DISK_MB:-10240} MB each unless a course says otherwise (AULA_VOLUME_MODE=disk)"
+  else
+    export AULA_VOLUME_MODE=docker
+    warn "no loop devices here: students' volumes have no size limit (see ./aula doctor)"
+  fi
+fi
+
 mkdir -p "$AULA_DATA_DIR"
 for app in worker api web gateway; do start_app "$app"; done
 wait_for_health
