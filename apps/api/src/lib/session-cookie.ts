@@ -18,3 +18,19 @@ export function setSessionCookie(app: FastifyInstance, reply: FastifyReply, sess
 export function clearSessionCookie(app: FastifyInstance, reply: FastifyReply): void {
   void reply.clearCookie(SESSION_COOKIE, cookieOptions(app));
 }
+
+/**
+ * How many `name=` cookies a Cookie header carries. Aula sets its session cookie host-only on
+ * path /, so a browser holds at most one of its own; a second one was planted by another host of
+ * the same site (a student's page on a user subdomain setting Domain= on a parent: "cookie
+ * tossing"), and which of the two the parser picks is up to the planter's path and timing.
+ */
+export function countCookies(header: string | undefined, name: string): number {
+  if (!header || !header.includes(name)) return 0;
+  let count = 0;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq !== -1 && part.slice(0, eq).trim() === name) count++;
+  }
+  return count;
+}

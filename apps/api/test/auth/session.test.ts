@@ -41,6 +41,22 @@ describe("login, me and logout", () => {
     expect(errorOf(after).error.code).toBe("unauthenticated");
   });
 
+  it("refuses a request carrying a second, planted session cookie instead of picking one", async () => {
+    const ada = await signIn(t.app, "ada");
+    const grace = await signIn(t.app, "grace");
+    // grace's cookie tossed onto ada's browser (Domain= a parent, Path=/api): both are sent.
+    for (const cookie of [`${grace.cookie}; ${ada.cookie}`, `${ada.cookie}; ${grace.cookie}`, `${ada.cookie}; ${ada.cookie}`]) {
+      const me = await t.app.inject({ method: "GET", url: "/api/v1/me", headers: { cookie } });
+      expect(me.statusCode).toBe(401);
+      expect(errorOf(me).error).toMatchObject({ code: "unauthenticated", message: expect.stringMatching(/two Aula sign-in cookies/) });
+    }
+    const write = await t.app.inject({ method: "POST", url: "/api/v1/auth/logout", headers: { cookie: `${grace.cookie}; ${ada.cookie}`, "x-aula-csrf": grace.csrfToken } });
+    expect(write.statusCode).toBe(401);
+    // Each alone still works: nothing was revoked.
+    expect((await t.app.inject({ method: "GET", url: "/api/v1/me", headers: { cookie: ada.cookie } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: "GET", url: "/api/v1/me", headers: { cookie: `other=1; ${grace.cookie}; xaula_session=2` } })).statusCode).toBe(200);
+  });
+
   it("stores only a digest of the session secret", async () => {
     const { cookie } = await signIn(t.app, "ada");
     const secret = cookie.split("=")[1] ?? "";

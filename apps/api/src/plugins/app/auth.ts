@@ -6,6 +6,7 @@ import { parseSessionMessage, publishRevokeUser, sessionsChannel } from "@aula/q
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { SessionCache } from "../../lib/session-cache";
+import { countCookies } from "../../lib/session-cookie";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -43,6 +44,14 @@ async function resolvePrincipal(app: FastifyInstance, cache: SessionCache, reque
   const token = bearerToken(request.headers.authorization);
   if (token !== null) return resolveApiToken(app.db, token);
   const secret = request.cookies[SESSION_COOKIE];
+  if (secret && countCookies(request.headers.cookie, SESSION_COOKIE) > 1) {
+    // Never guess which one is ours: acting as the planted one would sign the caller in as
+    // whoever planted it.
+    throw new AppError(
+      "unauthenticated",
+      "Your browser sent two Aula sign-in cookies, and Aula set only one: a page on another site (a student's server, say) may have planted the other. Clear this site's cookies in your browser, then sign in again.",
+    );
+  }
   return secret ? cache.get(secret, () => resolveSession(app.db, secret)) : null;
 }
 
