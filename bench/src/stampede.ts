@@ -2,6 +2,8 @@ import Docker from "dockerode";
 import { availableParallelism } from "node:os";
 import { randomBytes, randomUUID } from "node:crypto";
 import { buildContainerSpec, type ContainerSpecOptions } from "@aula/docker";
+import { readProgressHistory } from "@aula/queue";
+import { Redis } from "ioredis";
 import type { Stack } from "../../e2e/src/stack";
 import { controlPlaneRss, sleep } from "./procs";
 import { importClass, pressStart, removeStudentVolumes, stopServer, type BenchCourse, type Student } from "./students";
@@ -40,10 +42,15 @@ export interface StampedeResult {
    * queue (queued → claimed by a spawn job), the spawn itself (claimed → Jupyter answered), and
    * from the row saying RUNNING to the student's first 200 through the gateway.
    */
-  phases: { queueWait: [number, number]; spawn: [number, number]; readyToStudent: [number, number] };
+  phases: {
+    queueWait: [number, number];
+    spawn: [number, number];
+    readyToStudent: [number, number];
+    spawnSteps: { prepare: [number, number]; docker: [number, number]; boot: [number, number] };
+  };
   /** byConcurrency: all-ready ms for `sample` containers at each concurrency tried. */
   /** aulaSpecSampleMs: the sample at the best concurrency with Aula's container spec. */
-  floor: { bestConcurrency: number; allReadyMs: number; sample: number; byConcurrency: Record<string, number>; aulaSpecSampleMs: number };
+  floor: { bestConcurrency: number; allReadyMs: number; sample: number; byConcurrency: Record<string, number>; aulaSpecSampleMs: number; aulaSpecN: number };
   /** allReadyMs / floor (goal ≤ 1.2). */
   ratio: number;
 }
@@ -168,7 +175,24 @@ async function stampede(stack: Stack, course: BenchCourse, opts: StampedeOptions
   };
   const wallOf = (d: Date | null) => (d ? d.getTime() : NaN);
   const pressedAt = Date.now() - (performance.now() - t0);
+  // Inside the spawn, from the progress events the worker publishes (their timestamps): claim →
+  // "starting" (row, spec), "starting" → "waiting" (Docker: remove stale, create, start,
+  // inspect), "waiting" → "ready" (Jupyter's boot, the workspace copy alongside).
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const steps: Record<"prepare" | "docker" | "boot", number[]> = { prepare: [], docker: [], boot: [] };
+  try {
+    const servers = await stack.db.server.findMany({ where: { userId: { in: students.map((s) => s.userId) } }, select: { id: true, startedAt: true } });
+    for (const server of servers) {
+      const at = new Map((await readProgressHistory(redis, stack.redisPrefix, server.id)).map((e) => [e.phase, Date.parse(e.at)]));
+      steps.prepare.push((at.get("starting") ?? NaN) - wallOf(server.startedAt));
+      steps.docker.push((at.get("waiting") ?? NaN) - (at.get("starting") ?? NaN));
+      steps.boot.push((at.get("ready") ?? NaN) - (at.get("waiting") ?? NaN));
+    }
+  } finally {
+    redis.disconnect();
+  }
   const phases = {
+    spawnSteps: { prepare: med(steps.prepare), docker: med(steps.docker), boot: med(steps.boot) },
     queueWait: med(rows.map((r) => wallOf(r.startedAt) - wallOf(r.queuedAt))),
     spawn: med(rows.map((r) => wallOf(r.readyAt) - wallOf(r.startedAt))),
     readyToStudent: med(students.map((s, i) => pressedAt + readyAt[i]! - wallOf(rows.find((r) => r.userId === s.userId)?.readyAt ?? null))),
@@ -197,7 +221,10 @@ async function stampede(stack: Stack, course: BenchCourse, opts: StampedeOptions
   // volumes, CPU/memory/pids limits, dropped capabilities, the student network): how much of
   // the gap is Docker doing more per container rather than Aula's orchestration.
   const env = await stack.db.environment.findUniqueOrThrow({ where: { name: "python" } });
-  const aulaSpecSampleMs = await floorRun(docker, course.image, sample, bestConcurrency, opts.boundMs, {
+  // AULA_BENCH_SPEC_FULL=1 runs it with the whole class instead of the sample (a diagnosis: does
+  // Docker's cost per container grow with the number running?).
+  const specN = process.env.AULA_BENCH_SPEC_FULL === "1" ? opts.students : sample;
+  const aulaSpecSampleMs = await floorRun(docker, course.image, specN, bestConcurrency, opts.boundMs, {
     tag: randomBytes(2).toString("hex"),
     environment: "python",
     image: course.image,
@@ -217,7 +244,7 @@ async function stampede(stack: Stack, course: BenchCourse, opts: StampedeOptions
     controlPlaneRssMb: rss,
     phases,
     controlPlaneRssTotalMb: Object.values(rss).reduce((a, b) => a + b, 0),
-    floor: { bestConcurrency, allReadyMs: floorMs, sample, byConcurrency, aulaSpecSampleMs },
+    floor: { bestConcurrency, allReadyMs: floorMs, sample, byConcurrency, aulaSpecSampleMs, aulaSpecN: specN },
     ratio: allReadyMs / floorMs,
   };
 }
