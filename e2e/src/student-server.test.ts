@@ -6,6 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser";
 import { here, openTab, screenshotDir, signIn } from "./session";
+import { createNotebook, notebookUrl, runCellIn } from "./jupyter";
 import { startStack, type Stack, type TestUser } from "./stack";
 
 // The whole spawn path with a real container: the student starts week 1 from the dashboard, the
@@ -140,32 +141,10 @@ describe("a student's own Jupyter server, started and stopped from the dashboard
 
       // A new notebook through Jupyter's REST API (token-authenticated by the gateway; the
       // _xsrf cookie is sent too, for a Jupyter that wants it), opened in the classic UI.
-      const created = await page.evaluate(async (base) => {
-        const xsrf = /(?:^|;\s*)_xsrf=([^;]+)/.exec(document.cookie)?.[1];
-        const response = await fetch(`${base}api/contents`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", ...(xsrf ? { "X-XSRFToken": decodeURIComponent(xsrf) } : {}) },
-          body: JSON.stringify({ type: "notebook" }),
-        });
-        return { status: response.status, body: (await response.json()) as { path?: string } };
-      }, `/user/${name}/`);
+      const created = await createNotebook(page, `/user/${name}/`);
       expect(created.status, `${JSON.stringify(created.body)}\n--- gateway ---\n${stack.output("gateway")}`).toBe(201);
-      const notebookPath = created.body.path ?? "";
-      expect(notebookPath).toMatch(/\.ipynb$/);
-
-      await page.goto(`/user/${name}/notebooks/${notebookPath.split("/").map(encodeURIComponent).join("/")}`);
-      await page.waitForFunction(
-        () => {
-          const j = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected?: () => boolean } } } }).Jupyter;
-          return j?.notebook?.kernel?.is_connected?.() === true;
-        },
-        undefined,
-        { timeout: 60_000 },
-      );
-      await page.locator(".cell .CodeMirror").first().click();
-      await page.keyboard.type("1+1");
-      await page.keyboard.press("Shift+Enter");
-      await page.locator(".output_area .output_result").filter({ hasText: /^\s*2\s*$/ }).first().waitFor({ timeout: 60_000 });
+      expect(created.path).toMatch(/\.ipynb$/);
+      await runCellIn(page, notebookUrl(`/user/${name}/`, created.path), "1+1", /^\s*2\s*$/);
 
       // Back to the portal: Stop, and the reason the API recorded.
       await page.goto("/dashboard");

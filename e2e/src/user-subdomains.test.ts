@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser";
 import { screenshotDir, signIn } from "./session";
+import { createNotebook, notebookUrl, runCellIn } from "./jupyter";
 import { startStack, type Stack, type TestUser } from "./stack";
 
 // Per-user subdomain mode in a real Chromium, which resolves every *.localhost name to loopback:
@@ -153,30 +154,9 @@ describe("per-user subdomains in Chromium (*.localhost)", () => {
       expect(attempt.sameOrigin).not.toContain("csrfToken");
 
       // A cell runs: the kernel WebSocket goes to the subdomain with its own cookie.
-      const created = await page.evaluate(async (base) => {
-        const xsrf = /(?:^|;\s*)_xsrf=([^;]+)/.exec(document.cookie)?.[1];
-        const response = await fetch(`${base}api/contents`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", ...(xsrf ? { "X-XSRFToken": decodeURIComponent(xsrf) } : {}) },
-          body: JSON.stringify({ type: "notebook" }),
-        });
-        return { status: response.status, body: (await response.json()) as { path?: string } };
-      }, `/user/${name}/`);
+      const created = await createNotebook(page, `/user/${name}/`);
       expect(created.status, `${JSON.stringify(created.body)}\n--- gateway ---\n${stack.output("gateway")}`).toBe(201);
-      const notebookPath = created.body.path ?? "";
-      await page.goto(`${serverOrigin}/user/${name}/notebooks/${notebookPath.split("/").map(encodeURIComponent).join("/")}`);
-      await page.waitForFunction(
-        () => {
-          const j = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected?: () => boolean } } } }).Jupyter;
-          return j?.notebook?.kernel?.is_connected?.() === true;
-        },
-        undefined,
-        { timeout: 60_000 },
-      );
-      await page.locator(".cell .CodeMirror").first().click();
-      await page.keyboard.type("6*7");
-      await page.keyboard.press("Shift+Enter");
-      await page.locator(".output_area .output_result").filter({ hasText: /^\s*42\s*$/ }).first().waitFor({ timeout: 60_000 });
+      await runCellIn(page, `${serverOrigin}${notebookUrl(`/user/${name}/`, created.path)}`, "6*7", /^\s*42\s*$/);
       if (dir) await page.screenshot({ path: `${dir}/aula-subdomain-cell.png`, fullPage: true });
       expect(blocked).toEqual([]);
     } finally {
