@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createUser, importUsersFromCsv, resetPassword } from "@aula/domain";
+import { publishRevokeUser } from "@aula/queue/messages";
+import { Redis } from "ioredis";
 
 import type { Context } from "./index";
 
@@ -42,11 +44,30 @@ export async function userCommand(ctx: Context, args: string[]): Promise<void> {
     case "reset-password": {
       const username = rest[0];
       if (!username) throw new Error("usage: ./aula user reset-password <username>");
-      const { password } = await resetPassword(db, { username, actorId: null });
+      const { user, password } = await resetPassword(db, { username, actorId: null });
       console.log(`new password for ${username}: ${password}`);
+      await announceRevokedSessions(ctx, user.id);
       return;
     }
     default:
       throw new Error("usage: ./aula user create|import|reset-password …");
+  }
+}
+
+/**
+ * The reset revoked the user's sessions in the database; this tells the running api and gateway
+ * too (revoke-user), so their caches drop them and open notebook WebSockets close now rather than
+ * within the caches' few seconds. Without Redis the database revocation still stands.
+ */
+async function announceRevokedSessions(ctx: Context, userId: string): Promise<void> {
+  const redis = new Redis(ctx.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    await publishRevokeUser(redis, ctx.env.AULA_REDIS_PREFIX, userId);
+  } catch {
+    console.error("warning: Redis did not answer, so running processes drop the old sessions within a few seconds instead of at once.");
+  } finally {
+    redis.disconnect();
   }
 }
