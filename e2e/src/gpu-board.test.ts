@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { createCourseWithWeeks, createPublishedEnvironment, enrollTestUser } from "@aula/domain/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser";
 import { openTab, screenshotDir, signIn } from "./session";
+import { newestPythonImage } from "@aula/docker/testing";
 import { startStack, type Stack, type TestUser } from "./stack";
 
 // The GPU board with the real worker and simulated GPUs (AULA_GPUS=sim:2xH100-80GB): three
@@ -14,15 +13,7 @@ import { startStack, type Stack, type TestUser } from "./stack";
 // student holding the freed GPU. Containers are real (the published python image) but get no
 // GPU device. Needs Docker and the image built by `./aula env build python`.
 
-const run = promisify(execFile);
 const SPAWN_TIMEOUT_MS = 120_000;
-
-async function newestPythonImage(): Promise<string> {
-  const { stdout } = await run("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { timeout: 30_000 });
-  const newest = stdout.split("\n").map((l) => l.trim()).find((l) => l && !l.endsWith(":<none>"));
-  if (!newest) throw new Error("There is no aula-env/python image on this machine: run ./aula env build python");
-  return newest;
-}
 
 /** An API call from inside the admin's page: the session cookie, and the CSRF token on writes. */
 async function apiFromPage(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -49,7 +40,7 @@ describe("the GPU board", () => {
   const slug = `gpu-e2e-${tag}`;
 
   beforeAll(async () => {
-    const image = await newestPythonImage();
+    const image = newestPythonImage();
     stack = await startStack({ worker: true, workerEnv: { AULA_GPUS: "sim:2xH100-80GB", AULA_ADMISSION_EVERY_S: "1" } });
     browser = await launchBrowser();
     admin = await stack.createUser({ username: `e2e-adm-${tag}`, displayName: "Ada Admin", role: "admin" });

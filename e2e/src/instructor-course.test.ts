@@ -1,13 +1,9 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
-import { gunzipSync } from "node:zlib";
-import { Readable } from "node:stream";
-import { extract as tarExtract } from "tar-stream";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser";
 import { errorOn, openTab, screenshotDir, signIn } from "./session";
+import { newestPythonImage, readTarGz } from "@aula/docker/testing";
 import { startStack, type Stack, type TestUser } from "./stack";
 
 // An instructor runs a week end to end in real browsers: creates a course, picks week 2's
@@ -16,35 +12,7 @@ import { startStack, type Stack, type TestUser } from "./stack";
 // instructor collects the week and downloads an archive holding the student's own file.
 // Needs Docker and the python image (`./aula env build python`); never builds or pulls one.
 
-const run = promisify(execFile);
 const SPAWN_TIMEOUT_MS = 120_000;
-
-async function newestPythonImage(): Promise<string> {
-  const { stdout } = await run("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { timeout: 30_000 });
-  const newest = stdout.split("\n").map((l) => l.trim()).find((l) => l && !l.endsWith(":<none>"));
-  if (!newest) throw new Error("There is no aula-env/python image on this machine: run ./aula env build python");
-  return newest;
-}
-
-/** name → content of every file in a .tar.gz. */
-async function untar(gz: Buffer): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const extract = tarExtract();
-  extract.on("entry", (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (c: unknown) => chunks.push(c as Buffer));
-    stream.on("end", () => {
-      if (header.type === "file") files.set(header.name, Buffer.concat(chunks).toString("utf8"));
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on("finish", resolve);
-    extract.on("error", reject);
-    Readable.from([gunzipSync(gz)]).pipe(extract);
-  });
-  return files;
-}
 
 /** Jupyter's contents API through the gateway, from inside the page (cookie + _xsrf). */
 async function jupyter(page: Page, base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -74,7 +42,7 @@ describe("an instructor runs week 2 of a course", () => {
   const courseTitle = `PyTorch e2e ${tag}`;
 
   beforeAll(async () => {
-    const image = await newestPythonImage();
+    const image = newestPythonImage();
     stack = await startStack({ worker: true });
     browser = await launchBrowser();
     instructor = await stack.createUser({ username: `e2e-ins-${tag}`, displayName: "Iris Instructor", role: "instructor" });
@@ -194,7 +162,7 @@ describe("an instructor runs week 2 of a course", () => {
       expect(response.status()).toBe(200);
       const archive = await response.body();
       expect(archive.length).toBeGreaterThan(0);
-      const files = await untar(archive);
+      const files = await readTarGz(archive);
       const root = `${slug}-week-02-practicas/${student.username}`;
       expect(files.get(`${root}/mi-solucion.py`)).toBe("print('hola')\n");
       expect(files.has(`${root}/ejercicio.ipynb`)).toBe(true);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser";
 import { here, openTab, screenshotDir, signIn } from "./session";
 import { createNotebook, notebookUrl, runCellIn } from "./jupyter";
+import { newestPythonImage } from "@aula/docker/testing";
 import { startStack, type Stack, type TestUser } from "./stack";
 
 // The whole spawn path with a real container: the student starts week 1 from the dashboard, the
@@ -16,20 +17,6 @@ import { startStack, type Stack, type TestUser } from "./stack";
 
 const run = promisify(execFile);
 const SPAWN_TIMEOUT_MS = 120_000;
-
-/** The newest aula-env/python image (docker lists the newest first), or a failure saying how to build one. */
-async function newestPythonImage(): Promise<string> {
-  let images: string[] = [];
-  try {
-    const { stdout } = await run("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { timeout: 30_000 });
-    images = stdout.split("\n").map((l) => l.trim()).filter((l) => l && !l.endsWith(":<none>"));
-  } catch (error) {
-    throw new Error(`Could not list Docker images (${error instanceof Error ? error.message.split("\n")[0] : String(error)}). This test needs Docker and the python environment image: run ./aula env build python`);
-  }
-  const newest = images[0];
-  if (!newest) throw new Error("There is no aula-env/python image on this machine: run ./aula env build python");
-  return newest;
-}
 
 async function containerExists(name: string): Promise<boolean> {
   const { stdout } = await run("docker", ["ps", "-aq", "--filter", `name=^${name}$`, "--filter", "label=aula.server"], { timeout: 30_000 });
@@ -60,7 +47,7 @@ describe("a student's own Jupyter server, started and stopped from the dashboard
   let envTitle = "";
 
   beforeAll(async () => {
-    const image = await newestPythonImage();
+    const image = newestPythonImage();
     stack = await startStack({ worker: true });
     browser = await launchBrowser();
     // Random usernames: container names (aula-<username>) are global on the Docker host.

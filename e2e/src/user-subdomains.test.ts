@@ -1,12 +1,11 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { createCourseWithWeeks, createPublishedEnvironment, enrollTestUser } from "@aula/domain/testing";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser";
 import { screenshotDir, signIn } from "./session";
 import { createNotebook, notebookUrl, runCellIn } from "./jupyter";
+import { newestPythonImage } from "@aula/docker/testing";
 import { startStack, type Stack, type TestUser } from "./stack";
 
 // Per-user subdomain mode in a real Chromium, which resolves every *.localhost name to loopback:
@@ -16,16 +15,8 @@ import { startStack, type Stack, type TestUser } from "./stack";
 // portal's cookie never reaches that origin and the page there cannot read the portal's API;
 // another student is turned away. Needs Docker and `./aula env build python`.
 
-const run = promisify(execFile);
 const SPAWN_TIMEOUT_MS = 120_000;
 const DOMAIN = "aula.localhost";
-
-async function newestPythonImage(): Promise<string> {
-  const { stdout } = await run("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { timeout: 30_000 });
-  const newest = stdout.split("\n").map((l) => l.trim()).find((l) => l && !l.endsWith(":<none>"));
-  if (!newest) throw new Error("There is no aula-env/python image on this machine: run ./aula env build python");
-  return newest;
-}
 
 /**
  * A fresh context that may reach the portal and the user subdomains of this stack and nothing
@@ -60,7 +51,7 @@ describe("per-user subdomains in Chromium (*.localhost)", () => {
   const courseTitle = "Subdomains (e2e)";
 
   beforeAll(async () => {
-    const image = await newestPythonImage();
+    const image = newestPythonImage();
     const gatewayPort = Number(process.env.AULA_E2E_GATEWAY_PORT ?? 18000);
     portal = `http://${DOMAIN}:${gatewayPort}`;
     // Only this file turns the mode on; every other e2e file runs with servers under /user/.

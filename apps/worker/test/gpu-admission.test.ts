@@ -4,7 +4,8 @@ import { requestServerStart, requestServerStop } from "@aula/domain";
 import { createCourseWithWeeks, createPublishedEnvironment, createTestUser, enrollTestUser } from "@aula/domain/testing";
 import { enqueueSpawn, enqueueStop, readProgressHistory } from "@aula/queue";
 import { createServerHarness, type ServerHarness, type ServerWorkers } from "./support/server-harness";
-import { newestPythonImage, until } from "./support/waits";
+import { newestPythonImage } from "@aula/docker/testing";
+import { until } from "./support/waits";
 
 // Class start with every real part: 50 students ask for a GPU at once on a node with 4
 // (simulated) GPUs, served by two workers. Containers are the published python image.

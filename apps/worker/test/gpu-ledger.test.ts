@@ -9,7 +9,8 @@ import { createLogger } from "../src/log";
 import { meterGpuUsage } from "../src/gpus/usage-meter";
 import { startDockerProxy } from "./support/docker-proxy";
 import { createServerHarness, redisUrl, type ServerHarness } from "./support/server-harness";
-import { newestPythonImage, until } from "./support/waits";
+import { newestPythonImage } from "@aula/docker/testing";
+import { until } from "./support/waits";
 
 // The GPU ledger with real parts: a GPU-hour quota running out under a real server, a worker
 // SIGKILLed between its GPU allocation and its container, and what a real-GPU spawn asks Docker.

@@ -14,7 +14,8 @@ import { LABEL_DEPLOYMENT, LABEL_SERVER } from "@aula/docker";
 import { createSpawnQueue, createStopQueue, enqueueSpawn, enqueueStop } from "@aula/queue";
 import { createLogger } from "../src/log";
 import { reconcileServers } from "../src/servers/reconciler";
-import { newestPythonImage, until } from "./support/waits";
+import { newestPythonImage } from "@aula/docker/testing";
+import { until } from "./support/waits";
 
 // Recovery with real parts: the reconciler against Docker, and a worker process killed with
 // SIGKILL in the middle of a spawn.

@@ -3,10 +3,8 @@ import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createGunzip } from "node:zlib";
 import Docker from "dockerode";
 import { Redis } from "ioredis";
-import { extract as tarExtract } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@aula/db";
 import { materialsDir, requestServerStart, requestServerStop } from "@aula/domain";
@@ -17,31 +15,12 @@ import { LABEL_COLLECT } from "../src/collect/helper-container";
 import { collectedPath } from "../src/collect/collect-processor";
 import { startServerWorkers } from "../src/servers/start-server-workers";
 import { createLogger } from "../src/log";
-import { newestPythonImage, until } from "./support/waits";
+import { newestPythonImage, readTarGz } from "@aula/docker/testing";
+import { until } from "./support/waits";
 
 // 2-practicas reaches the student's workspace without a shared filesystem (a tar through the
 // Docker API, never overwriting their edits), and collecting reads every student's volume
 // through an offline, read-only helper container into one archive. Real Docker, real image.
-
-/** Every file of a .tar.gz: name → content. */
-async function readArchive(file: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const extract = tarExtract();
-  extract.on("entry", (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on("data", (c: unknown) => chunks.push(c as Buffer));
-    stream.on("end", () => {
-      if (header.type === "file") files.set(header.name, Buffer.concat(chunks).toString("utf8"));
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on("finish", resolve);
-    extract.on("error", reject);
-    createReadStream(file).pipe(createGunzip()).pipe(extract);
-  });
-  return files;
-}
 
 describe("the week's practicas in each workspace, and collecting the students' work", () => {
   let t: TestDatabase;
@@ -188,7 +167,7 @@ describe("the week's practicas in each workspace, and collecting the students' w
     // Collected while the server runs (its volume is mounted twice, read-only in the helper).
     const result = await collect(course.id, course.slug, "practicas");
     expect(result).toMatchObject({ students: 1, files: 1, missing: [{ username: idle.username, reason: "has never started a server" }] });
-    const files = await readArchive(result.file);
+    const files = await readTarGz(createReadStream(result.file));
     const root = `${course.slug}-week-01-practicas`;
     expect(files.get(`${root}/${student.username}/ex1.ipynb`)).toBe("solved\n");
     expect([...files.keys()].filter((f) => f.startsWith(`${root}/${student.username}/`))).toEqual([`${root}/${student.username}/ex1.ipynb`]);
@@ -196,7 +175,7 @@ describe("the week's practicas in each workspace, and collecting the students' w
 
     await stop(student.username, serverId);
     const project = await collect(course.id, course.slug, "proyecto");
-    const projectFiles = await readArchive(project.file);
+    const projectFiles = await readTarGz(createReadStream(project.file));
     expect(projectFiles.get(`${course.slug}-proyecto/${student.username}/train.py`)).toBe("project\n");
 
     const helpers = await docker.listContainers({ all: true, filters: { label: [LABEL_COLLECT] } });

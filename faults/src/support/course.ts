@@ -1,7 +1,7 @@
 import type { Db } from "@aula/db";
 import { createCourseWithWeeks, createPublishedEnvironment, enrollTestUser } from "@aula/domain/testing";
 import type { Stack, TestUser } from "@aula/e2e/stack";
-import { newestPythonImage } from "./waits";
+import { newestPythonImage } from "@aula/docker/testing";
 
 export interface FaultCourse {
   slug: string;

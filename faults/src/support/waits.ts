@@ -1,13 +1,3 @@
-import { execFileSync } from "node:child_process";
-
-/** The newest published python environment image; the fault tests spawn real servers from it. */
-export function newestPythonImage(): string {
-  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).trim();
-  const tag = out.split("\n")[0];
-  if (!tag) throw new Error("No aula-env/python image: run ./aula env build python (./aula test does it first).");
-  return tag;
-}
-
 /**
  * Polls `fn` until it returns something truthy; fails naming `what` (and the last error, if the
  * probe threw) after `timeoutMs`. Bounds are generous: these tests assert end states, not speed.

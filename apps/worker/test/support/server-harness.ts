@@ -13,7 +13,8 @@ import { createGateway, type Gateway } from "@aula/gateway";
 import { enqueueSpawn } from "@aula/queue";
 import { createLogger } from "../../src/log";
 import { startServerWorkers, type ServerWorkersOptions } from "../../src/servers/start-server-workers";
-import { newestPythonImage, until } from "./waits";
+import { newestPythonImage } from "@aula/docker/testing";
+import { until } from "./waits";
 
 // What every worker integration test with real servers needs: its own database and Redis
 // prefix, server workers on real Docker, a gateway on a free port, and students whose servers

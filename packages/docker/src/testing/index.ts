@@ -1,10 +1,46 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import tar from "tar-stream";
 import path from "node:path";
 import type Dockerode from "dockerode";
 import type { Db } from "@aula/db";
 import { buildEnvironment, type RunImageBuildResult } from "../build-environment";
 import { LABEL_ENVIRONMENT } from "../container-spec";
 import { findEnvironmentsDir } from "../environments-dir";
+
+/**
+ * The newest aula-env/python image on this machine (docker lists the newest first), for tests
+ * that spawn real servers; without one they fail saying how to build it.
+ */
+export function newestPythonImage(): string {
+  const out = execFileSync("docker", ["images", "aula-env/python", "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8", timeout: 30_000 });
+  const newest = out.split("\n").map((l) => l.trim()).find((l) => l && !l.endsWith(":<none>"));
+  if (!newest) throw new Error("No aula-env/python image on this machine: run ./aula env build python (./aula test does it first).");
+  return newest;
+}
+
+/** name → content of every file in a .tar.gz (a collection archive, say). */
+export async function readTarGz(gz: Buffer | NodeJS.ReadableStream): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const extract = tar.extract();
+  extract.on("entry", (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: unknown) => chunks.push(c as Buffer));
+    stream.on("end", () => {
+      if (header.type === "file") files.set(header.name, Buffer.concat(chunks).toString("utf8"));
+      next();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on("finish", resolve);
+    extract.on("error", reject);
+    const source = Buffer.isBuffer(gz) ? Readable.from([gz]) : gz;
+    source.pipe(createGunzip()).on("error", reject).pipe(extract);
+  });
+  return files;
+}
 
 /**
  * Publishes the real `python` environment in the given database. Docker's cache makes this a
