@@ -36,18 +36,38 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * DROP DATABASE … WITH (FORCE), which also ends connections a test left open. FORCE refuses
+ * while an autovacuum worker is in the database (it belongs to no role this one may signal:
+ * "must be a member of the role whose process is being terminated", seen in CI); the worker is
+ * done in moments, so wait and try again.
+ */
+async function dropDatabase(url: string, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if (attempt >= 50 || !/pg_signal_backend|being accessed by other users/.test((error as Error).message)) throw error;
+      await pause(100 + Math.random() * 100);
+    }
+  }
+}
+
 /** Recreates and migrates the template database. Called once per test run (vitest globalSetup). */
 export async function prepareTestTemplate(): Promise<void> {
   const url = requireTestUrl();
   const name = templateName();
-  await adminQuery(url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await dropDatabase(url, name);
   await adminQuery(url, `CREATE DATABASE "${name}"`);
   await runMigrations({ url: withDatabase(url, name) });
 }
 
 /** Drops this run's template (global teardown). */
 export async function dropTestTemplate(): Promise<void> {
-  await adminQuery(requireTestUrl(), `DROP DATABASE IF EXISTS "${templateName()}" WITH (FORCE)`);
+  await dropDatabase(requireTestUrl(), templateName());
 }
 
 export interface TestDatabase {
@@ -68,7 +88,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       break;
     } catch (error) {
       if (attempt >= 20 || !/being accessed by other users/.test((error as Error).message)) throw error;
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      await pause(100 + Math.random() * 200);
     }
   }
   const url = withDatabase(base, name);
@@ -82,7 +102,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       if (dropped) return;
       dropped = true;
       await db.$disconnect();
-      await adminQuery(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await dropDatabase(base, name);
     },
   };
 }

@@ -71,8 +71,8 @@ function addFile(pack: Pack, name: string, file: HostFile): Promise<void> {
  * Gives the student their copy of the week's 2-practicas, without a shared filesystem: a tar of
  * the host folder, put into the running container's /bootcamp volume through the Docker API.
  * Only files the student does not have are sent, so their edits are never overwritten (a file
- * they deleted comes back on the next start, as with nbgitpuller). Also makes sure /bootcamp has
- * 3-proyecto. Everything is owned by uid 1000. Never fails the spawn: a problem is logged and the
+ * they deleted comes back on the next start, as with nbgitpuller). Everything is owned by uid
+ * 1000. Never fails the spawn: a problem is logged and the
  * student still gets their server.
  */
 export async function seedWorkspace(opts: SeedWorkspaceOptions): Promise<SeedResult | null> {
@@ -81,13 +81,16 @@ export async function seedWorkspace(opts: SeedWorkspaceOptions): Promise<SeedRes
     const container = opts.docker.getContainer(opts.containerId);
     const week = weekFolder(opts.week);
     const files = await walkFiles(materialsDir(opts.dataDir, opts.course, opts.week, "2-practicas"));
-    const missing = files.length > 0 ? await missingFiles(container, `/bootcamp/2-practicas/${week}`, files) : [];
+    // Nothing to copy: no Docker call at all (aula-start makes 2-practicas and 3-proyecto). Each
+    // archive call costs the daemon a helper process, CPU a class start has none of to spare.
+    if (files.length === 0) return { copied: 0, kept: 0, ms: Date.now() - started };
+    const missing = await missingFiles(container, `/bootcamp/2-practicas/${week}`, files);
 
     const pack = tarPack();
     const writing = (async () => {
       addDir(pack, "3-proyecto");
       addDir(pack, "2-practicas");
-      if (missing.length > 0 || files.length === 0) addDir(pack, `2-practicas/${week}`);
+      if (missing.length > 0) addDir(pack, `2-practicas/${week}`);
       const dirs = new Set<string>();
       for (const file of missing) {
         const parts = file.rel.split("/").slice(0, -1);
