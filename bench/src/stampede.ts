@@ -101,6 +101,23 @@ async function followUntilReady(stack: Stack, s: Student, deadline: number): Pro
   throw new Error(`progress stream ended at "${last}"`);
 }
 
+/** Adds each failed student's server row and stored progress to the reasons, and prints the worker's last output. */
+async function explainFailures(stack: Stack, students: Student[], reasons: string[]): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  try {
+    for (let i = 0; i < reasons.length; i++) {
+      const s = students.find((st) => reasons[i]!.startsWith(`${st.name}:`));
+      const row = s && (await stack.db.server.findFirst({ where: { userId: s.userId }, orderBy: { queuedAt: "desc" }, select: { id: true, status: true, failureReason: true, queuedAt: true, startedAt: true, readyAt: true } }));
+      if (!row) continue;
+      const phases = (await readProgressHistory(redis, stack.redisPrefix, row.id)).map((e) => `${e.phase}@${e.at.slice(11, 23)}`);
+      reasons[i] += ` [server ${row.status}${row.failureReason ? `: ${row.failureReason}` : ""}; queued ${row.queuedAt.toISOString().slice(11, 23)}, started ${row.startedAt?.toISOString().slice(11, 23) ?? "-"}, ready ${row.readyAt?.toISOString().slice(11, 23) ?? "-"}; progress ${phases.join(" ") || "none"}]`;
+    }
+  } finally {
+    redis.disconnect();
+  }
+  console.error(`[bench] stampede failures:\n${reasons.join("\n")}\n--- worker ---\n${stack.output("worker").slice(-4000)}\n--- api ---\n${stack.output("api").slice(-2000)}`);
+}
+
 async function floorRun(docker: Docker, image: string, n: number, concurrency: number, boundMs: number, aulaSpec?: AulaSpec): Promise<number> {
   const ids: string[] = [];
   const t0 = performance.now();
@@ -168,6 +185,7 @@ async function stampede(stack: Stack, course: BenchCourse, opts: StampedeOptions
     }),
   );
   const rss = controlPlaneRss(stack.redisPrefix);
+  if (failureReasons.length > 0) await explainFailures(stack, students, failureReasons);
   const rows = await stack.db.server.findMany({ where: { userId: { in: students.map((s) => s.userId) } }, select: { userId: true, queuedAt: true, startedAt: true, readyAt: true } });
   const med = (xs: number[]): [number, number] => {
     const v = xs.filter(Number.isFinite).sort((a, b) => a - b);

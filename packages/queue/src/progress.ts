@@ -40,12 +40,19 @@ export async function publishProgress(redis: Redis, prefix: string, event: Omit<
   return full;
 }
 
+/** One published or stored event; null when it is not one (never throws). */
+export function parseProgressEvent(raw: string): ProgressEvent | null {
+  try {
+    const parsed = ProgressEvent.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function readProgressHistory(redis: Redis, prefix: string, serverId: string): Promise<ProgressEvent[]> {
   const raw = await redis.lrange(historyKey(prefix, serverId), 0, -1);
-  return raw.flatMap((line) => {
-    const parsed = ProgressEvent.safeParse(JSON.parse(line));
-    return parsed.success ? [parsed.data] : [];
-  });
+  return raw.flatMap((line) => parseProgressEvent(line) ?? []);
 }
 
 /** Forgets a server's history, e.g. before a new spawn of the same server id (never reused today). */

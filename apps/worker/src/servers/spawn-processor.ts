@@ -155,6 +155,7 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
           token: server.token,
           timeoutMs: deps.readyTimeoutMs,
           isAlive: async () => (await docker.getContainer(containerId).inspect()).State.Running,
+          container: docker.getContainer(containerId),
         }),
       ]);
       const now = new Date();

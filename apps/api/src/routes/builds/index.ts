@@ -3,13 +3,14 @@ import { Role } from "@aula/db";
 import { findBuildView } from "@aula/domain";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { requireRole, requireUser } from "../../plugins/app/auth";
-import { BuildLogHub } from "./log-hub";
+import { buildLogChannel, parseBuildLogMessage } from "@aula/queue";
+import { ChannelHub } from "../../lib/channel-hub";
 import { streamBuildLog } from "./log-stream";
 
 // Image builds: state and live log. Instructors may watch (a course's image is theirs to care
 // about); starting one is an admin action under /environments/{name}/builds.
 const builds: FastifyPluginAsyncZod = async (app) => {
-  const hub = new BuildLogHub(app.redis, app.config.redisPrefix);
+  const hub = new ChannelHub(app.redis, (buildId) => buildLogChannel(app.config.redisPrefix, buildId), parseBuildLogMessage);
   app.addHook("onClose", async () => hub.close());
 
   app.get(

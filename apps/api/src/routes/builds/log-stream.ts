@@ -1,7 +1,7 @@
 import type { Db } from "@aula/db";
 import type { BuildLogMessage } from "@aula/queue";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { BuildLogHub } from "./log-hub";
+import type { ChannelHub } from "../../lib/channel-hub";
 
 const HEARTBEAT_MS = 15_000;
 // Safety net for a build whose end message never comes (a worker killed before publishing it,
@@ -15,7 +15,7 @@ const ACTIVE = new Set(["QUEUED", "RUNNING"]);
  * overlaps the stored part is trimmed, and a gap (a lost publish) is filled from the row.
  * Events: `line` {seq, line}; `end` {status, error}.
  */
-export async function streamBuildLog(db: Db, hub: BuildLogHub, request: FastifyRequest, reply: FastifyReply, buildId: string): Promise<void> {
+export async function streamBuildLog(db: Db, hub: ChannelHub<BuildLogMessage>, request: FastifyRequest, reply: FastifyReply, buildId: string): Promise<void> {
   let next = 0;
   let ended = false;
   let replaying = true;
@@ -68,7 +68,12 @@ export async function streamBuildLog(db: Db, hub: BuildLogHub, request: FastifyR
   };
 
   request.raw.on("close", close);
-  stopListening = await hub.listen(buildId, (m) => (replaying ? pending.push(m) : onMessage(m)));
+  try {
+    stopListening = await hub.listen(buildId, (m) => (replaying ? pending.push(m) : onMessage(m)));
+  } catch (err) {
+    request.log.warn({ err }, "build log stream could not subscribe; ending it so the client retries");
+    return close();
+  }
   await fromRow();
   replaying = false;
   for (const m of pending) onMessage(m);

@@ -1,16 +1,16 @@
 import { AppError, ServerResponse, StartServerBody, UserParams } from "@aula/contracts";
 import { findLatestServer, requestServerStart, requestServerStop, serverView, userSubdomains } from "@aula/domain";
-import { enqueueSpawn, enqueueStop, publishProgress } from "@aula/queue";
+import { enqueueSpawn, enqueueStop, parseProgressEvent, progressChannel, publishProgress } from "@aula/queue";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { requireSelfOrAdmin, requireUser } from "../../plugins/app/auth";
-import { ProgressHub } from "../../lib/progress-hub";
+import { ChannelHub } from "../../lib/channel-hub";
 import authorize from "./authorize";
 import { streamProgress } from "./progress-stream";
 
 // A student's Jupyter server: start (preflight + queue), look, stop, and watch the spawn.
 // The api never talks to Docker; the worker does the rest.
 const servers: FastifyPluginAsyncZod = async (app) => {
-  const hub = new ProgressHub(app.redis, app.config.redisPrefix);
+  const hub = new ChannelHub(app.redis, (serverId) => progressChannel(app.config.redisPrefix, serverId), parseProgressEvent);
   app.addHook("onClose", async () => hub.close());
   // In per-user subdomain mode the server's url is its own origin, so the portal links there directly.
   const subdomains = userSubdomains(app.config.publicUrl, app.config.userDomain);

@@ -1,7 +1,7 @@
 import { findLatestServer } from "@aula/domain";
 import { isFinalPhase, readProgressHistory, type ProgressEvent } from "@aula/queue";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ProgressHub } from "../../lib/progress-hub";
+import type { ChannelHub } from "../../lib/channel-hub";
 
 type Server = NonNullable<Awaited<ReturnType<typeof findLatestServer>>>;
 
@@ -26,7 +26,7 @@ function eventFromRow(server: Server): ProgressEvent | null {
  * SSE: subscribe first, then replay the stored history, then live events, de-duplicated, until
  * a final phase. A stream opened after the spawn finished gets the final state at once.
  */
-export async function streamProgress(app: FastifyInstance, hub: ProgressHub, request: FastifyRequest, reply: FastifyReply, server: Server): Promise<void> {
+export async function streamProgress(app: FastifyInstance, hub: ChannelHub<ProgressEvent>, request: FastifyRequest, reply: FastifyReply, server: Server): Promise<void> {
   const seen = new Set<string>();
   let ended = false;
   const pending: ProgressEvent[] = [];
@@ -61,7 +61,14 @@ export async function streamProgress(app: FastifyInstance, hub: ProgressHub, req
   };
 
   request.raw.on("close", end);
-  stopListening = await hub.listen(server.id, (event) => (replaying ? pending.push(event) : send(event)));
+  try {
+    stopListening = await hub.listen(server.id, (event) => (replaying ? pending.push(event) : send(event)));
+  } catch (err) {
+    // Redis is unreachable: end the stream (the response is already ours), so the browser's
+    // EventSource reconnects, rather than leave it open with nothing that could ever arrive.
+    request.log.warn({ err }, "progress stream could not subscribe; ending it so the client retries");
+    return end();
+  }
   const history = await readProgressHistory(app.redis, app.config.redisPrefix, server.id).catch(() => []);
   for (const event of history) send(event);
   replaying = false;
