@@ -100,6 +100,8 @@ async function main(): Promise<void> {
       const s1 = await startToReady(stack, P.startRuns);
       out.startToReady = s1;
       table.push(`| Start → Jupyter ready | ${fmtMs(s1.aula)} | docker run: ${fmtMs(s1.floor)} | ${s1.ratio.toFixed(2)}× | ≤ 1.15× |`);
+      const p1 = s1.phases;
+      table.push(`| Start → ready: where the time went (median) | POST → worker claims ${p1.claim.toFixed(0)} ms; spec ${p1.prepare.toFixed(0)} ms; Docker create+start ${p1.docker.toFixed(0)} ms; Jupyter boot ${p1.boot.toFixed(0)} ms; RUNNING → student's first 200 ${p1.toStudent.toFixed(0)} ms | docker run: Docker create+start ${s1.floorDocker.toFixed(0)} ms, the rest Jupyter's boot and the probe | | — |`);
     });
 
     const course = await setupCourse(stack);

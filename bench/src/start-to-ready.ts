@@ -2,6 +2,8 @@ import Docker from "dockerode";
 import { randomBytes } from "node:crypto";
 import { createCourseWithWeeks, enrollTestUser } from "@aula/domain/testing";
 import { ensurePublishedPython } from "@aula/docker/testing";
+import { readProgressHistory } from "@aula/queue";
+import { Redis } from "ioredis";
 import type { Stack } from "../../e2e/src/stack";
 import { figure, type Figure } from "./stats";
 
@@ -26,7 +28,8 @@ async function pollUntil200(url: string, headers: Record<string, string>, deadli
   }
 }
 
-async function floorRun(docker: Docker, image: string): Promise<number> {
+/** Total ms, and how much of it was Docker's create + start + inspect. */
+async function floorRun(docker: Docker, image: string): Promise<{ total: number; docker: number }> {
   const token = randomBytes(24).toString("hex");
   const t0 = performance.now();
   const c = await docker.createContainer({
@@ -38,8 +41,9 @@ async function floorRun(docker: Docker, image: string): Promise<number> {
   try {
     await c.start();
     const port = (await c.inspect()).NetworkSettings.Ports["8888/tcp"]?.[0]?.HostPort;
+    const started = performance.now() - t0;
     await pollUntil200(`http://127.0.0.1:${port}/user/floor/api/status`, { authorization: `token ${token}` }, 60_000);
-    return performance.now() - t0;
+    return { total: performance.now() - t0, docker: started };
   } finally {
     await c.remove({ force: true }).catch(() => {});
   }
@@ -49,6 +53,14 @@ export interface StartToReadyResult {
   aula: Figure;
   floor: Figure;
   ratio: number;
+  /**
+   * Where Aula's time went (median ms), from the server row and the worker's progress events:
+   * POST → claimed by the worker, → container spec ready, → Docker create+start done, → Jupyter
+   * answered the worker, → the student's first 200 through the gateway.
+   */
+  phases: { claim: number; prepare: number; docker: number; boot: number; toStudent: number };
+  /** The floor's Docker create + start + inspect, median ms (the rest is Jupyter's boot). */
+  floorDocker: number;
 }
 
 export async function startToReady(stack: Stack, runs: number): Promise<StartToReadyResult> {
@@ -71,6 +83,9 @@ export async function startToReady(stack: Stack, runs: number): Promise<StartToR
   await floorRun(docker, image);
   const aula: number[] = [];
   const floor: number[] = [];
+  const floorDocker: number[] = [];
+  const phases: Record<keyof StartToReadyResult["phases"], number[]> = { claim: [], prepare: [], docker: [], boot: [], toStudent: [] };
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   for (let i = 0; i <= runs; i++) {
     const t0 = performance.now();
     const post = await fetch(`${stack.url}/api/v1/users/${name}/server`, { method: "POST", headers, body: JSON.stringify({ course: course.slug, week: 1 }) });
@@ -81,7 +96,19 @@ export async function startToReady(stack: Stack, runs: number): Promise<StartToR
       const state = await (await fetch(`${stack.url}/api/v1/users/${name}/server`, { headers: { cookie } })).text();
       throw new Error(`${(error as Error).message}\nserver: ${state}\nworker: ${stack.output("worker").slice(-2000)}`);
     }
-    if (i > 0) aula.push(performance.now() - t0);
+    if (i > 0) {
+      const tEnd = performance.now();
+      aula.push(tEnd - t0);
+      const wallStart = Date.now() - (tEnd - t0);
+      const row = await stack.db.server.findFirstOrThrow({ where: { userId: user.id }, orderBy: { queuedAt: "desc" }, select: { id: true, startedAt: true, readyAt: true } });
+      const at = new Map((await readProgressHistory(redis, stack.redisPrefix, row.id)).map((e) => [e.phase, Date.parse(e.at)]));
+      const startedAt = row.startedAt!.getTime();
+      phases.claim.push(startedAt - wallStart);
+      phases.prepare.push(at.get("starting")! - startedAt);
+      phases.docker.push(at.get("waiting")! - at.get("starting")!);
+      phases.boot.push(row.readyAt!.getTime() - at.get("waiting")!);
+      phases.toStudent.push(wallStart + (tEnd - t0) - row.readyAt!.getTime());
+    }
     const del = await fetch(`${stack.url}/api/v1/users/${name}/server`, { method: "DELETE", headers: { cookie, "x-aula-csrf": csrfToken } });
     if (del.status !== 202) throw new Error(`stop refused: ${del.status} ${await del.text()}`);
     for (let w = 0; ; w++) {
@@ -90,9 +117,15 @@ export async function startToReady(stack: Stack, runs: number): Promise<StartToR
       if (w > 600) throw new Error(`server did not stop within 60 s: ${JSON.stringify(r.server)}\nworker: ${stack.output("worker").slice(-3000)}`);
       await sleep(100);
     }
-    if (i > 0) floor.push(await floorRun(docker, image));
+    if (i > 0) {
+      const run = await floorRun(docker, image);
+      floor.push(run.total);
+      floorDocker.push(run.docker);
+    }
   }
+  redis.disconnect();
   const a = figure(aula);
   const f = figure(floor);
-  return { aula: a, floor: f, ratio: a.median / f.median };
+  const med = (xs: number[]) => figure(xs).median;
+  return { aula: a, floor: f, ratio: a.median / f.median, phases: { claim: med(phases.claim), prepare: med(phases.prepare), docker: med(phases.docker), boot: med(phases.boot), toStudent: med(phases.toStudent) }, floorDocker: med(floorDocker) };
 }

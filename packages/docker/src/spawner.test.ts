@@ -1,7 +1,8 @@
+import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
 import { JUPYTER_PORT_KEY } from "./container-spec";
-import { waitForJupyter } from "./spawner";
+import { startServerContainer, waitForJupyter } from "./spawner";
 import { newestPythonImage } from "./testing";
 
 // waitForJupyter against a stand-in for Notebook in a real container: silent while it "boots"
@@ -68,5 +69,28 @@ describe("waitForJupyter", () => {
     const { port } = await startStandIn(true);
     const { probes } = await wait(port);
     expect(probes).toBeGreaterThan(40);
+  });
+});
+
+describe("startServerContainer", () => {
+  it("replaces a leftover container of the same name (an interrupted attempt's debris)", async () => {
+    const name = `aula-test-spawner-${randomBytes(4).toString("hex")}`;
+    const spec = {
+      name,
+      Image: newestPythonImage(),
+      Entrypoint: ["python3", "-c", standIn(true)],
+      User: "1000",
+      Labels: { "aula.test": "spawner" },
+      ExposedPorts: { [JUPYTER_PORT_KEY]: {} },
+      HostConfig: { PortBindings: { [JUPYTER_PORT_KEY]: [{ HostIp: "127.0.0.1", HostPort: "" }] } },
+    };
+    const debris = await docker.createContainer(spec);
+    created.push(debris);
+    const { containerId, hostPort } = await startServerContainer(docker, spec);
+    created.push(docker.getContainer(containerId));
+    expect(containerId).not.toBe(debris.id);
+    expect(hostPort).toBeGreaterThan(0);
+    expect(await debris.inspect().then(() => "exists", () => "gone")).toBe("gone");
+    expect((await docker.getContainer(name).inspect()).Id).toBe(containerId);
   });
 });

@@ -13,12 +13,19 @@ export class SpawnError extends Error {
 /**
  * Creates and starts a student container from a spec (buildContainerSpec) and returns the
  * Docker-chosen host port on 127.0.0.1. A container left with the same name by an earlier,
- * interrupted attempt is removed first: the database allows one active server per user, so a
- * name clash is always debris.
+ * interrupted attempt is removed when the create clashes with it (409), not before every create:
+ * the database allows one active server per user, so a name clash is always debris, and the
+ * common case saves a Docker round trip.
  */
 export async function startServerContainer(docker: Dockerode, spec: Dockerode.ContainerCreateOptions): Promise<{ containerId: string; hostPort: number }> {
-  if (spec.name) await removeContainer(docker, spec.name);
-  const container = await createInNetwork(docker, spec);
+  let container: Dockerode.Container;
+  try {
+    container = await createInNetwork(docker, spec);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 409 || !spec.name) throw error;
+    await removeContainer(docker, spec.name);
+    container = await createInNetwork(docker, spec);
+  }
   try {
     await container.start();
     const info = await container.inspect();
