@@ -67,6 +67,7 @@ describe("recovery", () => {
       const result = await reconcileServers({ db: t.db, docker, publisher: redis, prefix, dataDir, log: createLogger("silent"), readyTimeoutMs: 1000, spawns, stops });
       expect(result.orphans).toBe(1);
       expect(result.vanished).toBe(1);
+      expect(result.requeued).toBe(0);
     } finally {
       await Promise.all([spawns.close(), stops.close()]);
     }
@@ -95,6 +96,28 @@ describe("recovery", () => {
     });
     return child;
   }
+
+  it("re-enqueues a queued server whose spawn job was lost, and only that one", async () => {
+    const lost = await createReadyStudent(t.db, { image: newestPythonImage() });
+    const kept = await createReadyStudent(t.db, { image: newestPythonImage() });
+    const lostServer = await requestServerStart(t.db, { username: lost.student.username, course: lost.course.slug, week: 1, gpu: "none" });
+    const keptServer = await requestServerStart(t.db, { username: kept.student.username, course: kept.course.slug, week: 1, gpu: "none" });
+    const spawns = createSpawnQueue(redis, prefix);
+    const stops = createStopQueue(redis, prefix);
+    try {
+      // The api enqueued one; the other's job went with Redis (no worker runs in this test).
+      await enqueueSpawn(spawns, { serverId: keptServer.id });
+      const result = await reconcileServers({ db: t.db, docker, publisher: redis, prefix, dataDir, log: createLogger("silent"), readyTimeoutMs: 1000, spawns, stops });
+      expect(result.requeued).toBe(1);
+      expect(await spawns.getJobState(lostServer.id)).toBe("waiting");
+      expect(await spawns.getJobState(keptServer.id)).toBe("waiting");
+      // Nothing lost any more: the next tick adds nothing.
+      expect((await reconcileServers({ db: t.db, docker, publisher: redis, prefix, dataDir, log: createLogger("silent"), readyTimeoutMs: 1000, spawns, stops })).requeued).toBe(0);
+    } finally {
+      await spawns.obliterate({ force: true }).catch(() => {});
+      await Promise.all([spawns.close(), stops.close()]);
+    }
+  });
 
   it("a worker killed mid-spawn leaves no orphan: the next worker finishes the spawn or fails it with a reason", async () => {
     const { student, course } = await createReadyStudent(t.db, { image: newestPythonImage() });

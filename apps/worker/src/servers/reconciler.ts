@@ -2,6 +2,7 @@ import { ACTIVE_SERVER_STATUSES, recordServerEnd } from "@aula/domain";
 import { listServerContainers, removeContainer } from "@aula/docker";
 import { enqueueSpawn, enqueueStop, publishProgress, type SpawnQueue, type StopQueue } from "@aula/queue";
 import { publishRouteRemove } from "@aula/queue/messages";
+import type { Redis } from "ioredis";
 import type { ServerJobDeps } from "./spawn-processor";
 
 const VANISHED = "Your server stopped unexpectedly (its container is gone). Start it again; your files are kept.";
@@ -31,6 +32,7 @@ export async function reconcileServers(deps: ServerJobDeps & { spawns: SpawnQueu
     }
   }
   const live = new Map(containers.map((c) => [c.serverId, c]));
+  const lostJobs = await jobsMissing(deps.publisher, deps.spawns, rows.filter((r) => r.status === "QUEUED").map((r) => r.id));
   let vanished = 0;
   let requeued = 0;
   const stalenessMs = 2 * 60_000;
@@ -42,7 +44,7 @@ export async function reconcileServers(deps: ServerJobDeps & { spawns: SpawnQueu
         await publishProgress(deps.publisher, deps.prefix, { serverId: row.id, phase: "stopped", message: VANISHED, progress: 100 }).catch(() => {});
         await removeContainer(docker, row.containerName).catch(() => {});
       }
-    } else if (row.status === "QUEUED") {
+    } else if (row.status === "QUEUED" && lostJobs.has(row.id)) {
       await enqueueSpawn(deps.spawns, { serverId: row.id });
       requeued++;
     } else if (row.status === "STOPPING") {
@@ -58,4 +60,17 @@ export async function reconcileServers(deps: ServerJobDeps & { spawns: SpawnQueu
     }
   }
   return { orphans, vanished, requeued };
+}
+
+/**
+ * Which of these job ids have no job in the queue: one pipelined EXISTS per id. Adding a job
+ * whose id exists is a no-op anyway, but each add runs BullMQ's Lua script: with a class of 100
+ * waiting, every tick (and every container death) ran 100 of them on the worker's CPU.
+ */
+async function jobsMissing(redis: Redis, queue: SpawnQueue, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.exists(queue.toKey(id));
+  const replies = (await pipeline.exec()) ?? [];
+  return new Set(ids.filter((_, i) => replies[i]?.[0] !== null || replies[i]?.[1] !== 1));
 }
