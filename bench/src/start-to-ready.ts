@@ -97,9 +97,10 @@ export async function startToReady(stack: Stack, runs: number): Promise<StartToR
       throw new Error(`${(error as Error).message}\nserver: ${state}\nworker: ${stack.output("worker").slice(-2000)}`);
     }
     if (i > 0) {
-      const tEnd = performance.now();
-      aula.push(tEnd - t0);
-      const wallStart = Date.now() - (tEnd - t0);
+      const took = performance.now() - t0;
+      aula.push(took);
+      const wallEnd = Date.now();
+      const wallStart = wallEnd - took;
       const row = await stack.db.server.findFirstOrThrow({ where: { userId: user.id }, orderBy: { queuedAt: "desc" }, select: { id: true, startedAt: true, readyAt: true } });
       const at = new Map((await readProgressHistory(redis, stack.redisPrefix, row.id)).map((e) => [e.phase, Date.parse(e.at)]));
       const startedAt = row.startedAt!.getTime();
@@ -107,7 +108,7 @@ export async function startToReady(stack: Stack, runs: number): Promise<StartToR
       phases.prepare.push(at.get("starting")! - startedAt);
       phases.docker.push(at.get("waiting")! - at.get("starting")!);
       phases.boot.push(row.readyAt!.getTime() - at.get("waiting")!);
-      phases.toStudent.push(wallStart + (tEnd - t0) - row.readyAt!.getTime());
+      phases.toStudent.push(wallEnd - row.readyAt!.getTime());
     }
     const del = await fetch(`${stack.url}/api/v1/users/${name}/server`, { method: "DELETE", headers: { cookie, "x-aula-csrf": csrfToken } });
     if (del.status !== 202) throw new Error(`stop refused: ${del.status} ${await del.text()}`);

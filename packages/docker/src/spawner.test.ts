@@ -28,15 +28,21 @@ function standIn(announce: boolean): string {
   ].join("\n");
 }
 
-async function startStandIn(announce: boolean): Promise<{ container: Docker.Container; port: number }> {
-  const container = await docker.createContainer({
+/** The stand-in's container, its port published on 127.0.0.1 like a student server's. */
+function standInSpec(announce: boolean, name?: string): Docker.ContainerCreateOptions {
+  return {
+    ...(name ? { name } : {}),
     Image: newestPythonImage(),
     Entrypoint: ["python3", "-c", standIn(announce)],
     User: "1000",
     Labels: { "aula.test": "spawner" },
     ExposedPorts: { [JUPYTER_PORT_KEY]: {} },
     HostConfig: { PortBindings: { [JUPYTER_PORT_KEY]: [{ HostIp: "127.0.0.1", HostPort: "" }] } },
-  });
+  };
+}
+
+async function startStandIn(announce: boolean): Promise<{ container: Docker.Container; port: number }> {
+  const container = await docker.createContainer(standInSpec(announce));
   created.push(container);
   await container.start();
   const port = Number((await container.inspect()).NetworkSettings.Ports[JUPYTER_PORT_KEY]?.[0]?.HostPort);
@@ -75,15 +81,7 @@ describe("waitForJupyter", () => {
 describe("startServerContainer", () => {
   it("replaces a leftover container of the same name (an interrupted attempt's debris)", async () => {
     const name = `aula-test-spawner-${randomBytes(4).toString("hex")}`;
-    const spec = {
-      name,
-      Image: newestPythonImage(),
-      Entrypoint: ["python3", "-c", standIn(true)],
-      User: "1000",
-      Labels: { "aula.test": "spawner" },
-      ExposedPorts: { [JUPYTER_PORT_KEY]: {} },
-      HostConfig: { PortBindings: { [JUPYTER_PORT_KEY]: [{ HostIp: "127.0.0.1", HostPort: "" }] } },
-    };
+    const spec = standInSpec(true, name);
     const debris = await docker.createContainer(spec);
     created.push(debris);
     const { containerId, hostPort } = await startServerContainer(docker, spec);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJsonWith } from "./messages/parse-json";
 
 // Live build output: the worker publishes each batch of lines after it is stored in the
 // ImageBuild row, then one "end" message once the build's final status is stored. A reader
@@ -13,10 +14,5 @@ export const BuildLogMessage = z.discriminatedUnion("type", [
 export type BuildLogMessage = z.infer<typeof BuildLogMessage>;
 
 export function parseBuildLogMessage(raw: string): BuildLogMessage | null {
-  try {
-    const parsed = BuildLogMessage.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseJsonWith(BuildLogMessage, raw);
 }

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { parseJsonWith } from "./messages/parse-json";
 
 // Spawn progress travels through Redis: the worker publishes each phase on a channel and keeps
 // the last events in a short list, so a progress stream that connects late (or reconnects after
@@ -42,12 +43,7 @@ export async function publishProgress(redis: Redis, prefix: string, event: Omit<
 
 /** One published or stored event; null when it is not one (never throws). */
 export function parseProgressEvent(raw: string): ProgressEvent | null {
-  try {
-    const parsed = ProgressEvent.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return parseJsonWith(ProgressEvent, raw);
 }
 
 export async function readProgressHistory(redis: Redis, prefix: string, serverId: string): Promise<ProgressEvent[]> {

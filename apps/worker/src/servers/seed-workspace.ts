@@ -72,8 +72,7 @@ function addFile(pack: Pack, name: string, file: HostFile): Promise<void> {
  * the host folder, put into the running container's /bootcamp volume through the Docker API.
  * Only files the student does not have are sent, so their edits are never overwritten (a file
  * they deleted comes back on the next start, as with nbgitpuller). Everything is owned by uid
- * 1000. Never fails the spawn: a problem is logged and the
- * student still gets their server.
+ * 1000. Never fails the spawn: a problem is logged and the student still gets their server.
  */
 export async function seedWorkspace(opts: SeedWorkspaceOptions): Promise<SeedResult | null> {
   const started = Date.now();

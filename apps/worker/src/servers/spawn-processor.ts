@@ -154,7 +154,6 @@ export function createSpawnProcessor(deps: ServerJobDeps) {
           baseUrl: `/user/${username}/`,
           token: server.token,
           timeoutMs: deps.readyTimeoutMs,
-          isAlive: async () => (await docker.getContainer(containerId).inspect()).State.Running,
           container: docker.getContainer(containerId),
         }),
       ]);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseJsonWith } from "./parse-json";
 import { routesChannel } from "./redis-keys";
 
 // The worker publishes these after it commits a Server's RUNNING / stopped state, so a message
@@ -43,10 +44,5 @@ export async function publishRouteRemove(redis: Publisher, prefix: string, route
 
 /** Parses a raw channel message; null for anything malformed (logged by the caller, never thrown). */
 export function parseRouteMessage(raw: string): RouteMessage | null {
-  try {
-    const result = RouteMessage.safeParse(JSON.parse(raw));
-    return result.success ? result.data : null;
-  } catch {
-    return null;
-  }
+  return parseJsonWith(RouteMessage, raw);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Publisher } from "./route-messages";
+import { parseJsonWith } from "./parse-json";
 import { sessionsChannel } from "./redis-keys";
 
 // Logout, password change and disabling a user publish `revoke-user`; the gateway then closes
@@ -21,10 +22,5 @@ export async function publishRevokeUser(redis: Publisher, prefix: string, userId
 }
 
 export function parseSessionMessage(raw: string): SessionMessage | null {
-  try {
-    const result = SessionMessage.safeParse(JSON.parse(raw));
-    return result.success ? result.data : null;
-  } catch {
-    return null;
-  }
+  return parseJsonWith(SessionMessage, raw);
 }
